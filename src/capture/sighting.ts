@@ -1,0 +1,59 @@
+/**
+ * What capture/ hands to privacy/: one received frame with its raw device address.
+ *
+ * A Sighting holds a raw address, so it never leaves capture/ and privacy/ (a test checks that
+ * nothing else imports this module). Sources reuse one Sighting object for every frame to keep
+ * the per-frame path free of allocation: a sink copies what it keeps and never stores the object.
+ */
+
+export type SourceKind = 'wifi' | 'ble';
+
+export interface Sighting {
+  source: SourceKind;
+  /** Capture time in milliseconds since the Unix epoch; fractional, so microseconds survive. */
+  timeMs: number;
+  /** The 48-bit device address as an integer, first transmitted octet most significant. */
+  address: number;
+  /** BLE only: the address type bit from the PDU or HCI report (0 public, 1 random); Wi-Fi: 0. */
+  addressType: number;
+  /** Received signal strength in dBm; NaN when the capture does not carry it. */
+  rssi: number;
+  /** Wi-Fi: channel frequency in MHz; BLE: channel index; 0 when unknown. */
+  channel: number;
+  /** Wi-Fi: the 12-bit 802.11 sequence number; -1 when unknown. */
+  sequence: number;
+  /**
+   * A 32-bit hash of the device's information-element signature (which elements it sends, in
+   * what order, with its capability contents; never the SSID); 0 when there is none.
+   */
+  signature: number;
+}
+
+export function emptySighting(source: SourceKind): Sighting {
+  return { source, timeMs: 0, address: 0, addressType: 0, rssi: Number.NaN, channel: 0, sequence: -1, signature: 0 };
+}
+
+export interface SightingSink {
+  /** An accepted frame. The object is reused for the next frame: copy what you keep. */
+  onSighting(sighting: Sighting): void;
+  /** A frame that was read but could not be used (truncated, malformed, failed its FCS). */
+  onMalformed(source: SourceKind, timeMs: number): void;
+}
+
+export interface SourceStats {
+  /** Frames read from the input so far, whatever became of them (also the replay position). */
+  frames: number;
+  /** Frames the capture itself lost (kernel or driver drops), as libpcap reports them. */
+  dropped: number;
+}
+
+/** A stream of frames from a file, an interface, a Bluetooth controller or a simulation. */
+export interface CaptureSource {
+  readonly kind: SourceKind;
+  /** Says what is read, for logs and errors; never contains an address. */
+  readonly description: string;
+  /** Delivers frames to the sink until the input ends or stop() is called. */
+  run(sink: SightingSink): Promise<void>;
+  stop(): Promise<void>;
+  stats(): SourceStats;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/** The `footfall` command line: one file per command, errors turned into exit codes here. */
+import { Command, CommanderError } from 'commander';
+import { registerConfigCommand } from './config-command.js';
+import { describeError, EXIT, exitCodeOf } from './errors.js';
+import { FOOTFALL_VERSION } from './version.js';
+
+function buildProgram(): Command {
+  const program = new Command('footfall')
+    .description('Counts Wi-Fi and BLE devices privately and publishes aggregate counts over MQTT')
+    .version(FOOTFALL_VERSION)
+    .showHelpAfterError('(run footfall --help for usage)')
+    .exitOverride();
+  registerConfigCommand(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`${describeError(error)}\n`);
+    // An unexpected error is a bug: its stack helps whoever reports it.
+    if (exitCodeOf(error) === EXIT.software && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+process.exitCode = await main(process.argv);

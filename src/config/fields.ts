@@ -1,0 +1,149 @@
+/**
+ * Building blocks of the config schema. A field knows its default, its documentation and how to
+ * read a value from YAML (typed) or from an environment variable or flag (always a string), and
+ * says what is allowed when a value does not fit.
+ */
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; allowed: string };
+
+export interface Field<T> {
+  readonly isField: true;
+  readonly doc: string;
+  /** The default; a function for defaults that depend on the machine (the host name). */
+  readonly default: T | (() => T);
+  /** How the default is written in the documented example, where it is not a plain value. */
+  readonly defaultText?: string;
+  /** A value written in the documented example for fields that default to none. */
+  readonly example?: string;
+  parse(raw: unknown, fromText: boolean): Parsed<T>;
+}
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const bad = <T>(allowed: string): Parsed<T> => ({ ok: false, allowed });
+
+interface Common<T> {
+  doc: string;
+  default: T | (() => T);
+  defaultText?: string;
+  example?: string;
+}
+
+export function integer(
+  spec: Common<number> & { min: number; max: number; check?: (n: number) => boolean; allowed?: string },
+): Field<number> {
+  const allowed = spec.allowed ?? `a whole number from ${spec.min} to ${spec.max}`;
+  return {
+    isField: true,
+    ...spec,
+    parse(raw, fromText) {
+      let n = raw;
+      if (fromText && typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw)) n = Number(raw);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < spec.min || n > spec.max) return bad(allowed);
+      if (spec.check && !spec.check(n)) return bad(allowed);
+      return ok(n);
+    },
+  };
+}
+
+export function boolean(spec: Common<boolean>): Field<boolean> {
+  return {
+    isField: true,
+    ...spec,
+    parse(raw, fromText) {
+      if (typeof raw === 'boolean') return ok(raw);
+      if (fromText && typeof raw === 'string') {
+        const text = raw.trim().toLowerCase();
+        if (['true', 'yes', 'on', '1'].includes(text)) return ok(true);
+        if (['false', 'no', 'off', '0'].includes(text)) return ok(false);
+      }
+      return bad('true or false');
+    },
+  };
+}
+
+export function text(spec: Common<string> & { pattern?: RegExp; allowed?: string }): Field<string> {
+  const allowed = spec.allowed ?? 'a non-empty string';
+  return {
+    isField: true,
+    ...spec,
+    parse(raw, fromText) {
+      const value = typeof raw === 'number' && !fromText ? String(raw) : raw;
+      if (typeof value !== 'string' || value.length === 0) return bad(allowed);
+      if (spec.pattern && !spec.pattern.test(value)) return bad(allowed);
+      return ok(value);
+    },
+  };
+}
+
+/** A string that may be absent: `null` in YAML, an empty environment variable. */
+export function optionalText(
+  spec: Common<string | null> & { pattern?: RegExp; allowed?: string },
+): Field<string | null> {
+  const inner = text({ ...spec, default: '' });
+  return {
+    isField: true,
+    ...spec,
+    parse(raw, fromText) {
+      if (raw === null || (fromText && raw === '')) return ok(null);
+      const parsed = inner.parse(raw, fromText);
+      return parsed.ok ? parsed : bad(`${parsed.allowed}, or null for none`);
+    },
+  };
+}
+
+export function oneOf<const V extends string>(values: readonly V[], spec: Common<V>): Field<V> {
+  return {
+    isField: true,
+    ...spec,
+    parse(raw) {
+      return typeof raw === 'string' && (values as readonly string[]).includes(raw)
+        ? ok(raw as V)
+        : bad(`one of ${values.join(', ')}`);
+    },
+  };
+}
+
+/**
+ * A map from names to whole numbers in a range. From text it reads `name=value,name=value`
+ * (or JSON), so a map can still be set from one environment variable.
+ */
+export function namedNumbers(
+  spec: Common<Record<string, number>> & { min: number; max: number; unit: string },
+): Field<Record<string, number>> {
+  const allowed =
+    `a map of names (letters, digits, _ and -) to whole numbers from ${spec.min} to ${spec.max} ${spec.unit}` +
+    `, e.g. {inside: -65, nearby: -80}, or "inside=-65,nearby=-80" as text`;
+  const fromPairs = (raw: string): unknown => {
+    const trimmed = raw.trim();
+    if (trimmed === '') return {};
+    if (trimmed.startsWith('{')) {
+      try {
+        return JSON.parse(trimmed) as unknown;
+      } catch {
+        return undefined;
+      }
+    }
+    const out: Record<string, unknown> = {};
+    for (const pair of trimmed.split(',')) {
+      const match = /^\s*([^=\s]+)\s*=\s*(-?\d+)\s*$/.exec(pair);
+      if (!match) return undefined;
+      out[match[1]!] = Number(match[2]);
+    }
+    return out;
+  };
+  return {
+    isField: true,
+    ...spec,
+    parse(raw, fromText) {
+      const value = fromText && typeof raw === 'string' ? fromPairs(raw) : raw === null ? {} : raw;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(allowed);
+      const out: Record<string, number> = {};
+      for (const [name, n] of Object.entries(value)) {
+        if (!/^[A-Za-z0-9_-]{1,32}$/.test(name)) return bad(allowed);
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < spec.min || n > spec.max) return bad(allowed);
+        out[name] = n;
+      }
+      return ok(out);
+    },
+  };
+}

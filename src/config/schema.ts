@@ -1,0 +1,165 @@
+/**
+ * The one description of footfall's configuration: every key, its default, what is allowed and
+ * what it means. Validation, defaults, environment variables and the documented example file
+ * (`footfall config example`) all come from here.
+ */
+import os from 'node:os';
+import { boolean, integer, namedNumbers, oneOf, optionalText, text, type Field } from './fields.js';
+import { LOG_LEVELS } from '../log/logger.js';
+
+/** Characters that are safe in one MQTT topic level and in file names. */
+const SENSOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function defaultSensorId(): string {
+  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  return SENSOR_ID.test(host) ? host : 'footfall';
+}
+
+const divides1440 = (n: number) => 1440 % n === 0;
+
+export const schema = {
+  sensor: {
+    id: text({
+      doc: 'Name of this sensor in MQTT topics and reports; letters, digits, ".", "_" and "-".',
+      default: defaultSensorId,
+      defaultText: 'the host name',
+      example: 'store-12-entrance',
+      pattern: SENSOR_ID,
+      allowed: '1 to 64 letters, digits, ".", "_" or "-"',
+    }),
+  },
+  capture: {
+    wifi: {
+      enabled: boolean({ doc: 'Count Wi-Fi probe requests.', default: true }),
+      interface: text({
+        doc: 'Wi-Fi interface to capture on, in monitor mode (footfall run).',
+        default: 'wlan1',
+        pattern: /^[A-Za-z0-9._-]{1,15}$/,
+        allowed: 'a network interface name (1 to 15 letters, digits, ".", "_" or "-")',
+      }),
+      check_fcs: boolean({
+        doc:
+          'Drop frames whose frame check sequence is wrong, when the capture carries one. ' +
+          'Turn off for captures whose FCS was not recomputed after editing.',
+        default: true,
+      }),
+    },
+  },
+  privacy: {
+    window_minutes: integer({
+      doc:
+        'Length of a counting window in minutes. Windows are aligned to UTC midnight; every ' +
+        "window has its own key, destroyed at the window's end with all of the window's tokens.",
+      default: 60,
+      min: 1,
+      max: 1440,
+      check: divides1440,
+      allowed: 'a whole number of minutes that divides 1440 (a day), e.g. 5, 10, 15, 30, 60, 120, 1440',
+    }),
+    token_bits: integer({
+      doc: 'Bits kept of each keyed hash. Counts are corrected for the collisions that truncation causes.',
+      default: 32,
+      min: 16,
+      max: 64,
+    }),
+    token_cache_size: integer({
+      doc: 'Most addresses whose tokens are cached per window; the cache is cleared when it is full.',
+      default: 200_000,
+      min: 1_000,
+      max: 10_000_000,
+    }),
+  },
+  zones: namedNumbers({
+    doc:
+      'RSSI zones: zone name -> minimum RSSI in dBm. A device counts in the strongest zone its ' +
+      'best RSSI reaches. Set by footfall calibrate; none by default.',
+    default: {},
+    example: '{ inside: -65, nearby: -80 }',
+    min: -120,
+    max: 0,
+    unit: 'dBm',
+  }),
+  paths: {
+    state_dir: text({ doc: 'Where the SQLite database lives (outbox, history, checkpoints).', default: '/var/lib/footfall' }),
+    runtime_dir: text({
+      doc: 'Where window keys live; must be a tmpfs so that keys never reach persistent storage.',
+      default: '/run/footfall',
+    }),
+  },
+  store: {
+    checkpoint_seconds: integer({
+      doc: "How often the open window's state is saved, so that a restart continues it.",
+      default: 5,
+      min: 1,
+      max: 300,
+    }),
+    history_days: integer({ doc: 'Days of finished reports kept in the local history.', default: 30, min: 0, max: 3650 }),
+  },
+  mqtt: {
+    url: optionalText({
+      doc: 'Broker URL (mqtt://, mqtts://, ws:// or wss://). None: publishing is off.',
+      default: null,
+      example: 'mqtts://broker.example.net:8883',
+      pattern: /^(mqtts?|wss?):\/\/[^\s/]+/,
+      allowed: 'a URL starting with mqtt://, mqtts://, ws:// or wss://',
+    }),
+    topic_prefix: text({
+      doc: 'Topics are <topic_prefix>/<sensor.id>/status, report, live and health.',
+      default: 'footfall',
+      pattern: /^[^#+\s/](?:[^#+\s]*[^#+\s/])?$/,
+      allowed: 'a topic without "#", "+", spaces, or a leading or trailing "/"',
+    }),
+    client_id: optionalText({ doc: 'MQTT client id. None: footfall-<sensor.id>.', default: null }),
+    username: optionalText({ doc: 'User name for the broker.', default: null }),
+    password_file: optionalText({
+      doc: 'File that holds the password (first line), so that it stays out of the config.',
+      default: null,
+      example: '/etc/footfall/mqtt-password',
+    }),
+    ca_file: optionalText({ doc: "PEM file of the CA that signed the broker's certificate.", default: null }),
+    cert_file: optionalText({ doc: 'PEM client certificate, for brokers that require one.', default: null }),
+    key_file: optionalText({ doc: "PEM private key of the client certificate.", default: null }),
+    reject_unauthorized: boolean({ doc: "Refuse a broker whose certificate does not verify.", default: true }),
+    keepalive_seconds: integer({ doc: 'MQTT keepalive.', default: 60, min: 5, max: 3600 }),
+    reconnect_max_seconds: integer({
+      doc: 'Longest wait between reconnection attempts (the wait doubles from 1 s up to this).',
+      default: 60,
+      min: 1,
+      max: 3600,
+    }),
+    live_seconds: integer({ doc: "How often the open window's counts so far go to the live topic.", default: 60, min: 1, max: 3600 }),
+    health_seconds: integer({ doc: 'How often the health topic is refreshed.', default: 60, min: 1, max: 3600 }),
+  },
+  log: {
+    level: oneOf(LOG_LEVELS, { doc: 'How much to log.', default: 'info' }),
+  },
+} as const;
+
+export type Schema = typeof schema;
+type SectionSpec = { readonly [key: string]: Field<unknown> | SectionSpec };
+type Infer<S> = { [K in keyof S]: S[K] extends Field<infer T> ? T : Infer<S[K]> };
+export type Config = Infer<Schema>;
+
+/** Every field with its dotted key and environment variable name, in schema order. */
+export interface FieldEntry {
+  key: string;
+  env: string;
+  field: Field<unknown>;
+}
+
+export function listFields(section: SectionSpec = schema as unknown as SectionSpec, prefix = ''): FieldEntry[] {
+  const out: FieldEntry[] = [];
+  for (const [name, spec] of Object.entries(section)) {
+    const key = prefix ? `${prefix}.${name}` : name;
+    if ((spec as Field<unknown>).isField === true) {
+      out.push({ key, env: `FOOTFALL_${key.replace(/\./g, '_').toUpperCase()}`, field: spec as Field<unknown> });
+    } else {
+      out.push(...listFields(spec as SectionSpec, key));
+    }
+  }
+  return out;
+}
+
+export function isSection(spec: unknown): spec is SectionSpec {
+  return typeof spec === 'object' && spec !== null && (spec as Field<unknown>).isField !== true;
+}

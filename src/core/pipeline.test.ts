@@ -1,0 +1,226 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { emptySighting } from '../capture/sighting.js';
+import { silentLogger } from '../log/logger.js';
+import { Pseudonymizer } from '../privacy/pseudonymizer.js';
+import { WindowKeyStore } from '../privacy/window-keys.js';
+import type { WindowReport } from '../publish/payloads.js';
+import { Store } from '../store/store.js';
+import { Pipeline } from './pipeline.js';
+
+const T0 = Date.UTC(2026, 10, 22, 10);
+const MINUTE = 60_000;
+
+interface Frame {
+  t: number;
+  address: number;
+  rssi?: number;
+  signature?: number;
+  malformed?: boolean;
+}
+
+/** A pipeline on real files: a SQLite database and a key directory in a temp dir. */
+class Harness {
+  readonly reports: WindowReport[] = [];
+  readonly store: Store;
+  readonly pipeline: Pipeline;
+  readonly privacy: Pseudonymizer;
+  position = 0;
+
+  constructor(readonly dir: string, tokenBits = 32) {
+    this.store = Store.open(path.join(dir, 'state'));
+    const keys = new WindowKeyStore(path.join(dir, 'run'));
+    keys.prepare();
+    this.privacy = new Pseudonymizer({ keys, tokenBits, tokenCacheSize: 10_000 });
+    this.pipeline = new Pipeline({
+      sensorId: 'test-sensor',
+      sources: ['wifi'],
+      windowMinutes: 60,
+      tokenBits,
+      zones: { inside: -65, nearby: -85 },
+      checkpointSeconds: 5,
+      historyDays: 30,
+      timeSource: 'capture',
+      input: 'frames',
+      position: () => this.position,
+      privacy: this.privacy,
+      windows: this.store.windows,
+      history: this.store.history,
+      clockSynced: () => true,
+      logger: silentLogger,
+      onReport: (report) => this.reports.push(report),
+    });
+  }
+
+  /** Feeds frames like a source: counts each as read, skips what a resumed run already counted. */
+  feed(frames: Frame[], skip = 0) {
+    const sighting = emptySighting('wifi');
+    for (const frame of frames) {
+      this.position++;
+      if (this.position <= skip) continue;
+      if (frame.malformed) {
+        this.privacy.onMalformed('wifi', frame.t);
+        continue;
+      }
+      Object.assign(sighting, { timeMs: frame.t, address: frame.address, rssi: frame.rssi ?? -60, signature: frame.signature ?? 0 });
+      this.privacy.onSighting(sighting);
+    }
+  }
+
+  dbBytes(): Buffer {
+    const dir = path.join(this.dir, 'state');
+    return Buffer.concat(fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f))));
+  }
+
+  keyFiles(): string[] {
+    return fs.readdirSync(path.join(this.dir, 'run'));
+  }
+}
+
+const GLOBAL = 0x001122000000;
+const RANDOM = 0x021122000000;
+
+/** Three windows of traffic: steady global devices, randomised bursts, a malformed frame. */
+function traffic(): Frame[] {
+  const frames: Frame[] = [];
+  for (let minute = 0; minute < 170; minute++) {
+    const t = T0 + minute * MINUTE + 1000;
+    frames.push({ t, address: GLOBAL + 1, rssi: -50 });
+    if (minute % 3 === 0) frames.push({ t: t + 10, address: GLOBAL + 2, rssi: -80 });
+    frames.push({ t: t + 20, address: RANDOM + minute, rssi: -70, signature: 1 + (minute % 4) });
+    if (minute === 30) frames.push({ t: t + 30, address: 0, malformed: true });
+  }
+  return frames;
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-pipeline-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function counts(report: WindowReport) {
+  const { quality: _quality, ...rest } = report;
+  return rest;
+}
+
+describe('Pipeline', () => {
+  it('turns frames into one report per UTC window, and a partial one at the end of the input', () => {
+    const h = new Harness(dir);
+    h.pipeline.start(T0);
+    h.feed(traffic());
+    h.pipeline.finishInput();
+
+    expect(h.reports.map((r) => [r.id, r.partial ?? false])).toEqual([
+      ['test-sensor/2026-11-22T10:00:00Z', false],
+      ['test-sensor/2026-11-22T11:00:00Z', false],
+      ['test-sensor/2026-11-22T12:00:00Z', true],
+    ]);
+    const [first] = h.reports;
+    expect(first!.window).toEqual({ start: '2026-11-22T10:00:00Z', end: '2026-11-22T11:00:00Z' });
+    expect(first!.wifi).toEqual({
+      frames: 60 + 20 + 60,
+      malformed: 1,
+      addresses: 62,
+      addresses_global: 2,
+      addresses_randomized: 60,
+      devices: 2 + 4,
+      zones: { inside: 1, nearby: 5 },
+      dwell_minutes: { '0-5': 0, '5-15': 0, '15-30': 0, '30-60': 2 },
+    });
+    expect(first!.occupancy).toEqual(new Array(12).fill(6));
+    expect(first!.quality).toEqual({ capture_seconds: 3599, dropped_frames: 0, restarts: 0, clock_synced: true });
+    expect(h.reports[1]!.quality.capture_seconds).toBe(3600);
+    expect(h.reports[2]!.quality.capture_seconds).toBe(49 * 60 + 1);
+    expect(h.reports[2]!.occupancy).toHaveLength(12);
+
+    expect(h.store.outbox.depth()).toBe(3);
+    expect(h.store.history.recent(10).map((r) => r.id)).toEqual(h.reports.map((r) => r.id));
+    expect(h.store.windows.load()).toBeUndefined();
+    expect(h.store.windows.cursor()).toBeUndefined();
+    h.store.close();
+  });
+
+  it('drops frames of a window that is already closed', () => {
+    const h = new Harness(dir);
+    h.pipeline.start(T0);
+    h.feed([
+      { t: T0 + 61 * MINUTE, address: GLOBAL + 1 },
+      { t: T0 + 5 * MINUTE, address: GLOBAL + 2 },
+      { t: T0 + 62 * MINUTE, address: GLOBAL + 3 },
+    ]);
+    h.pipeline.finishInput();
+    expect(h.reports).toHaveLength(1);
+    expect(h.reports[0]!.wifi!.frames).toBe(2);
+    expect(h.reports[0]!.quality.dropped_frames).toBe(1);
+    h.store.close();
+  });
+
+  it('destroys a closed window\'s key and every one of its tokens in the database files', () => {
+    const h = new Harness(dir, 64);
+    h.pipeline.start(T0);
+    const frames = traffic();
+    const firstHour = frames.filter((f) => f.t < T0 + 60 * MINUTE);
+    h.feed(firstHour);
+    h.pipeline.checkpoint();
+    const tokens = (h.store.db.prepare('SELECT token FROM open_tokens').pluck().all() as string[]);
+    expect(tokens.length).toBe(62);
+    expect(h.keyFiles()).toEqual(['window-20261122T100000Z.key']);
+    const bytesOf = (token: string) => [Buffer.from(token), Buffer.from(token, 'hex')];
+    expect(tokens.some((t) => bytesOf(t).some((b) => h.dbBytes().includes(b)))).toBe(true);
+
+    h.feed([{ t: T0 + 60 * MINUTE + 1, address: GLOBAL + 1 }]);
+    expect(h.reports).toHaveLength(1);
+    expect(h.keyFiles()).toEqual(['window-20261122T110000Z.key']);
+    const files = h.dbBytes();
+    for (const token of tokens) for (const form of bytesOf(token)) expect(files.includes(form)).toBe(false);
+    h.store.close();
+  });
+
+  it('continues a window after a crash and finishes it with the counts of an uninterrupted run', () => {
+    const frames = traffic();
+    const reference = new Harness(path.join(dir, 'ref'));
+    fs.mkdirSync(reference.dir, { recursive: true });
+    reference.pipeline.start(T0);
+    reference.feed(frames);
+    reference.pipeline.finishInput();
+    reference.store.close();
+
+    for (const crashAt of [70, 75, 123, 200]) {
+      const runDir = path.join(dir, `crash-${crashAt}`);
+      const first = new Harness(runDir);
+      first.pipeline.start(T0);
+      first.feed(frames.slice(0, crashAt));
+      // A crash: nothing is finished or saved beyond the last checkpoint.
+      first.store.close();
+
+      const second = new Harness(runDir);
+      const { skipFrames } = second.pipeline.start(T0);
+      expect(skipFrames).toBeGreaterThan(0);
+      expect(skipFrames).toBeLessThanOrEqual(crashAt);
+      second.feed(frames, skipFrames);
+      second.pipeline.finishInput();
+
+      const reports = [...first.reports, ...second.reports];
+      expect(reports.map(counts)).toEqual(reference.reports.map(counts));
+      expect(second.reports[0]!.quality.restarts).toBe(second.reports[0]!.id === first.reports.at(-1)?.id ? 0 : 1);
+      expect(second.store.outbox.depth()).toBe(3);
+      second.store.close();
+    }
+  });
+
+  it('gives the open window\'s counts so far for the live topic', () => {
+    const h = new Harness(dir);
+    h.pipeline.start(T0);
+    expect(h.pipeline.live(T0)).toBeUndefined();
+    h.feed(traffic().slice(0, 10));
+    const live = h.pipeline.live(T0 + 10 * MINUTE)!;
+    expect(live.schema).toBe('footfall.live/1');
+    expect(live.as_of).toBe('2026-11-22T10:10:00Z');
+    expect(live.wifi!.frames).toBe(10);
+    expect(live).not.toHaveProperty('partial');
+    h.store.close();
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * The counting pipeline: observations from privacy/ go into the open window's tally; windows
+ * open and close with time (capture time in a replay, the wall clock live); the open window is
+ * checkpointed every few seconds so a restart continues it; a finished window becomes a
+ * report in the outbox, and its key and tokens are destroyed.
+ *
+ * The same pipeline runs for `run`, `replay` and `demo`; only the source and the clock differ.
+ */
+import type { SourceKind } from '../capture/sighting.js';
+import { buildReport } from '../count/report.js';
+import { WindowTally } from '../count/tally.js';
+import { windowOf } from '../count/windows.js';
+import type { Logger } from '../log/logger.js';
+import type { Observation, ObservationSink } from '../privacy/observation.js';
+import type { Pseudonymizer } from '../privacy/pseudonymizer.js';
+import { LIVE_SCHEMA, type LivePayload, type WindowReport } from '../publish/payloads.js';
+import type { ReportHistory } from '../store/history.js';
+import type { WindowStore } from '../store/window-store.js';
+import { isoSeconds } from '../count/windows.js';
+
+export interface PipelineOptions {
+  sensorId: string;
+  sources: readonly SourceKind[];
+  windowMinutes: number;
+  tokenBits: number;
+  zones: Record<string, number>;
+  checkpointSeconds: number;
+  historyDays: number;
+  /**
+   * `capture`: time comes from the frames (replay, demo), and a restarted run continues
+   * exactly where the checkpoint left off. `wall`: time is the system clock (the daemon).
+   */
+  timeSource: 'capture' | 'wall';
+  /** Identifies the input, so a restart continues only a window of the same input. */
+  input: string;
+  /** Frames read from the input so far (the source's position), for the resume cursor. */
+  position: () => number;
+  privacy: Pseudonymizer;
+  windows: WindowStore;
+  history: ReportHistory;
+  clockSynced: () => boolean;
+  logger: Logger;
+  /** Called with each finished report, after it is safely in the outbox. */
+  onReport?: (report: WindowReport) => void;
+}
+
+export interface PipelineTotals {
+  frames: Partial<Record<SourceKind, number>>;
+  malformed: Partial<Record<SourceKind, number>>;
+  dropped: number;
+  reports: number;
+}
+
+export class Pipeline implements ObservationSink {
+  private open: WindowTally | null = null;
+  /** The open window was restored from a checkpoint and capture has not resumed in it yet. */
+  private resumePending = false;
+  private previousEndMs: number | null = null;
+  private lastCheckpointMs = Number.NEGATIVE_INFINITY;
+  private clockSyncedInWindow = true;
+  /** Set while a frame is being handed over: that frame is read but not yet counted. */
+  private inFrame = false;
+  readonly totals: PipelineTotals = { frames: {}, malformed: {}, dropped: 0, reports: 0 };
+
+  constructor(private readonly options: PipelineOptions) {}
+
+  /**
+   * Connects to privacy/ and continues what a previous run left: its open window (when it was
+   * of the same input) and its cursor. Returns how many frames of the input were counted
+   * already, for a replay to skip.
+   */
+  start(nowMs: number): { skipFrames: number } {
+    const { options } = this;
+    options.privacy.connect(this);
+    const pruned = options.history.prune(options.historyDays, nowMs);
+    if (pruned > 0) options.logger.debug('old reports removed from the history', { reports: pruned });
+    const cursor = options.windows.cursor();
+    const sameInput = cursor?.input === options.input;
+    const saved = options.windows.load();
+    if (saved !== undefined) {
+      const tally = new WindowTally(saved.span, options.sources);
+      tally.restore(saved.counters, saved.entries);
+      if (sameInput) {
+        tally.restarts++;
+        this.open = tally;
+        this.resumePending = true;
+        this.lastCheckpointMs = saved.counters.lastTimeMs;
+        const { continued } = options.privacy.beginWindow(saved.span.startMs);
+        options.logger.info('continuing the open window', { window: isoSeconds(saved.span.startMs), restarts: tally.restarts });
+        if (!continued) {
+          options.logger.warn(
+            "the open window's key was lost (runtime directory cleared?); devices seen before and after this restart count twice in it",
+          );
+        }
+      } else {
+        options.logger.warn('finishing a window left open by another input as partial', { window: isoSeconds(saved.span.startMs) });
+        this.finishReport(tally, true, tally.lastTimeMs, null);
+      }
+    }
+    const stale = options.privacy.destroyStaleKeys();
+    if (stale > 0) options.logger.info('destroyed keys of windows that ended', { keys: stale });
+    return { skipFrames: sameInput ? cursor.position : 0 };
+  }
+
+  advanceTo(timeMs: number): boolean {
+    this.inFrame = true;
+    return this.moveClock(timeMs);
+  }
+
+  onObservation(observation: Observation): void {
+    this.inFrame = false;
+    this.open!.add(observation);
+    this.totals.frames[observation.source] = (this.totals.frames[observation.source] ?? 0) + 1;
+  }
+
+  onMalformed(source: SourceKind): void {
+    this.inFrame = false;
+    this.open!.addMalformed(source);
+    this.totals.malformed[source] = (this.totals.malformed[source] ?? 0) + 1;
+  }
+
+  /** Moves the clock without a frame (the daemon's timer): closes and opens windows on time. */
+  tick(nowMs: number): void {
+    this.inFrame = false;
+    this.moveClock(nowMs);
+  }
+
+  /** Frames the capture lost, reported by the source; they count against the open window. */
+  addDropped(frames: number): void {
+    if (this.open !== null && frames > 0) this.open.dropped += frames;
+    this.totals.dropped += frames;
+  }
+
+  /**
+   * The input ended (a replay, the demo): the open window is finished, partial unless the input
+   * ran to its end (`untilMs`), and the cursor is cleared.
+   */
+  finishInput(untilMs?: number): void {
+    this.inFrame = false;
+    const open = this.open;
+    if (open !== null) {
+      const complete = untilMs !== undefined && untilMs >= open.span.endMs;
+      this.finishReport(open, !complete, complete ? open.span.endMs : open.lastTimeMs, null);
+    }
+    this.open = null;
+  }
+
+  /** Saves the open window now (before a clean shutdown), so the next start continues it. */
+  checkpoint(): void {
+    this.inFrame = false;
+    this.saveCheckpoint();
+  }
+
+  /** The open window's counts so far, for the live topic. */
+  live(asOfMs: number): LivePayload | undefined {
+    if (this.open === null) return undefined;
+    const { schema: _schema, partial: _partial, ...counts } = this.report(this.open, false, this.open.lastTimeMs);
+    return { schema: LIVE_SCHEMA, as_of: isoSeconds(asOfMs), ...counts };
+  }
+
+  private moveClock(timeMs: number): boolean {
+    let open = this.open;
+    if (open !== null && timeMs >= open.span.endMs) {
+      this.finishReport(open, false, open.span.endMs, this.cursor());
+      open = this.open = null;
+    }
+    if (open === null) {
+      open = this.open = this.openWindow(timeMs);
+    } else if (timeMs < open.span.startMs) {
+      open.dropped++;
+      this.totals.dropped++;
+      this.inFrame = false;
+      return false;
+    }
+    if (this.resumePending) {
+      this.resumePending = false;
+      open.resumeCapture(this.options.timeSource === 'capture' ? open.lastTimeMs : timeMs);
+    }
+    open.advance(timeMs);
+    if (!this.options.clockSynced()) this.clockSyncedInWindow = false;
+    if (timeMs - this.lastCheckpointMs >= this.options.checkpointSeconds * 1000) this.saveCheckpoint();
+    return true;
+  }
+
+  private openWindow(timeMs: number): WindowTally {
+    const span = windowOf(timeMs, this.options.windowMinutes);
+    const tally = new WindowTally(span, this.options.sources);
+    this.options.privacy.beginWindow(span.startMs);
+    // A window that follows the one just closed was captured from its start.
+    tally.resumeCapture(this.previousEndMs === span.startMs ? span.startMs : timeMs);
+    this.clockSyncedInWindow = this.options.clockSynced();
+    this.lastCheckpointMs = timeMs;
+    this.options.logger.debug('window opened', { window: isoSeconds(span.startMs) });
+    return tally;
+  }
+
+  /** Input frames fully counted: the frame being handed over is read but not counted yet. */
+  private cursor() {
+    return { input: this.options.input, position: this.options.position() - (this.inFrame ? 1 : 0) };
+  }
+
+  private saveCheckpoint(): void {
+    const open = this.open;
+    if (open === null) return;
+    this.options.windows.checkpoint(open.span, open.counters(), open.takeDirty(), this.cursor());
+    this.lastCheckpointMs = open.lastTimeMs;
+  }
+
+  private report(tally: WindowTally, partial: boolean, capturedUntilMs: number): WindowReport {
+    const { sensorId, zones, tokenBits } = this.options;
+    return buildReport(tally, { sensor: sensorId, zones, tokenBits, partial, capturedUntilMs, clockSynced: this.clockSyncedInWindow });
+  }
+
+  private finishReport(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: { input: string; position: number } | null): void {
+    const report = this.report(tally, partial, capturedUntilMs);
+    this.options.windows.finish(report, tally.span.startMs, Date.now(), cursor);
+    this.options.privacy.endWindow(tally.span.startMs);
+    this.previousEndMs = tally.span.endMs;
+    this.totals.reports++;
+    this.options.logger.info(partial ? 'partial window finished' : 'window finished', {
+      window: report.window.start,
+      frames: report.wifi?.frames,
+      addresses: report.wifi?.addresses,
+      devices: report.wifi?.devices,
+    });
+    this.options.onReport?.(report);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The composition root: wires a capture source, privacy/, the pipeline, the store and the
+ * publisher into one sensor. `run`, `replay` and `demo` all build a Sensor; they differ only in
+ * the source they give it and in the clock (capture time or the wall clock).
+ */
+import type { CaptureSource } from '../capture/sighting.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { Pseudonymizer } from '../privacy/pseudonymizer.js';
+import { WindowKeyStore } from '../privacy/window-keys.js';
+import { MqttPublisher } from '../publish/mqtt-publisher.js';
+import type { WindowReport } from '../publish/payloads.js';
+import { Store } from '../store/store.js';
+import { HealthReporter } from './health.js';
+import { Pipeline } from './pipeline.js';
+
+export interface SensorOptions {
+  config: Config;
+  logger: Logger;
+  /** Identifies the input (replayed files, `live`), so a restart continues only its own window. */
+  input: string;
+  /** `capture`: frame timestamps are the clock (replay, demo); `wall`: the system clock (the daemon). */
+  timeSource: 'capture' | 'wall';
+  /** Publish to `mqtt.url` (which must be set). */
+  publish: boolean;
+  /** Makes the source once the sensor knows how many frames of the input were counted already. */
+  createSource: (skipFrames: number) => CaptureSource;
+  versions: Record<string, string>;
+  onReport?: (report: WindowReport) => void;
+  clockSynced?: () => boolean;
+}
+
+/** How often the daemon's clock moves the pipeline when no frame does (closing windows on time). */
+const TICK_MS = 1000;
+/** Frames arrive up to a buffer timeout late: a window closes on the timer only after this. */
+const LATE_FRAME_GRACE_MS = 2000;
+
+export class Sensor {
+  private store: Store | undefined;
+  private privacy: Pseudonymizer | undefined;
+  private pipeline: Pipeline | undefined;
+  private source: CaptureSource | undefined;
+  private publisher: MqttPublisher | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: SensorOptions) {}
+
+  async start(): Promise<void> {
+    const { config, logger } = this.options;
+    const store = (this.store = Store.open(config.paths.state_dir));
+    const keys = new WindowKeyStore(config.paths.runtime_dir);
+    keys.prepare();
+    const privacy = (this.privacy = new Pseudonymizer({
+      keys,
+      tokenBits: config.privacy.token_bits,
+      tokenCacheSize: config.privacy.token_cache_size,
+    }));
+    const pipeline = (this.pipeline = new Pipeline({
+      sensorId: config.sensor.id,
+      sources: config.capture.wifi.enabled ? ['wifi'] : [],
+      windowMinutes: config.privacy.window_minutes,
+      tokenBits: config.privacy.token_bits,
+      zones: config.zones,
+      checkpointSeconds: config.store.checkpoint_seconds,
+      historyDays: config.store.history_days,
+      timeSource: this.options.timeSource,
+      input: this.options.input,
+      position: () => this.source?.stats().frames ?? 0,
+      privacy,
+      windows: store.windows,
+      history: store.history,
+      clockSynced: this.options.clockSynced ?? (() => true),
+      logger: logger.child('pipeline'),
+      onReport: (report) => {
+        this.options.onReport?.(report);
+        this.publisher?.notify();
+      },
+    }));
+    const startedAtMs = Date.now();
+    const { skipFrames } = pipeline.start(startedAtMs);
+    if (skipFrames > 0) logger.info('continuing the input where the previous run stopped', { frames_done: skipFrames });
+    const source = (this.source = this.options.createSource(skipFrames));
+
+    if (this.options.publish) {
+      const url = config.mqtt.url;
+      if (url === null) throw new Error('publishing needs mqtt.url');
+      const health = new HealthReporter({
+        sensorId: config.sensor.id,
+        startedAtMs,
+        totals: pipeline.totals,
+        sources: () => new Map([[source.kind, { state: this.stopped ? 'stopped' : 'capturing', stats: source.stats() }]]),
+        outboxDepth: () => store.outbox.depth(),
+        lastPublish: () => this.publisher?.state().lastPublish ?? null,
+        versions: { ...this.options.versions, sqlite: store.sqliteVersion() },
+      });
+      this.publisher = new MqttPublisher({
+        mqtt: { ...config.mqtt, url },
+        sensorId: config.sensor.id,
+        outbox: store.outbox,
+        live: () => pipeline.live(Date.now()),
+        health: () => health.payload(),
+        logger: logger.child('mqtt'),
+      });
+      await this.publisher.start();
+      if (store.outbox.depth() > 0) this.publisher.notify();
+    }
+
+    if (this.options.timeSource === 'wall') {
+      this.tickTimer = setInterval(() => pipeline.tick(Date.now() - LATE_FRAME_GRACE_MS), TICK_MS);
+    }
+  }
+
+  /**
+   * Reads the input to its end (files, a simulation) and finishes the last window: complete if
+   * `endMs` reaches its end, partial otherwise. Does nothing more if the sensor was stopped.
+   */
+  async captureToEnd(endMs?: number): Promise<void> {
+    await this.source!.run(this.privacy!);
+    if (!this.stopped) this.pipeline!.finishInput(endMs);
+  }
+
+  /** Resolves when every report in the outbox has been acknowledged by the broker. */
+  async waitUntilPublished(): Promise<void> {
+    await this.publisher?.waitUntilDrained();
+  }
+
+  outboxDepth(): number {
+    return this.store?.outbox.depth() ?? 0;
+  }
+
+  /** Stops capture, saves the open window for the next start, says offline and closes the store. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.tickTimer);
+    await this.source?.stop();
+    if (this.store?.db.open) this.pipeline?.checkpoint();
+    await this.publisher?.stop();
+    this.store?.close();
+  }
+}

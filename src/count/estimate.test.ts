@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { correctForCollisions, countOccupancy, countZones, dwellHistogram, groupWifiDevices } from './estimate.js';
+import { TokenEntry } from './tally.js';
+import type { AddressKind } from '../privacy/observation.js';
+
+const MINUTE = 60_000;
+
+function entry(token: string, kind: AddressKind, opts: { signature?: string; first?: number; last?: number; rssi?: number; slots?: number[]; group?: boolean } = {}) {
+  const slots = new Uint8Array(2);
+  for (const s of opts.slots ?? [0]) slots[s >> 3]! |= 1 << (s & 7);
+  return new TokenEntry('wifi', token, kind, opts.group ?? false, opts.first ?? 0, opts.last ?? 0, opts.rssi ?? Number.NEGATIVE_INFINITY, opts.signature ?? null, slots);
+}
+
+describe('correctForCollisions', () => {
+  it('recovers the true count from truncated tokens (linear counting)', () => {
+    for (const [bits, n] of [
+      [16, 20_000],
+      [20, 300_000],
+    ] as const) {
+      const seen = new Set<number>();
+      for (let i = 0; i < n; i++) seen.add(Math.floor(Math.random() * 2 ** bits));
+      expect(seen.size).toBeLessThan(n);
+      const corrected = correctForCollisions(seen.size, bits);
+      expect(Math.abs(corrected - n) / n).toBeLessThan(0.02);
+    }
+  });
+
+  it('changes nothing where collisions are negligible', () => {
+    expect(correctForCollisions(977, 32)).toBe(977);
+    expect(correctForCollisions(0, 16)).toBe(0);
+  });
+});
+
+describe('groupWifiDevices', () => {
+  it('counts a stable address as one device and randomised addresses by signature', () => {
+    const groups = groupWifiDevices([
+      entry('a1', 'global'),
+      entry('a2', 'global'),
+      entry('r1', 'randomized', { signature: 's1' }),
+      entry('r2', 'randomized', { signature: 's1' }),
+      entry('r3', 'randomized', { signature: 's2' }),
+      entry('r4', 'randomized'),
+      entry('g1', 'global', { group: true, signature: 's2' }),
+    ]);
+    expect(groups.filter((g) => g.stable)).toHaveLength(2);
+    expect(groups).toHaveLength(5);
+  });
+
+  it('merges the times, RSSI and slots of the addresses of one device', () => {
+    const [group] = groupWifiDevices([
+      entry('r1', 'randomized', { signature: 's', first: 5, last: 10, rssi: -80, slots: [0] }),
+      entry('r2', 'randomized', { signature: 's', first: 2, last: 7, rssi: -60, slots: [3] }),
+    ]);
+    expect(group).toMatchObject({ firstMs: 2, lastMs: 10, maxRssi: -60 });
+    expect(countOccupancy([group!], 4)).toEqual([1, 0, 0, 1]);
+  });
+});
+
+describe('countZones', () => {
+  it('puts each device in the strongest zone its best RSSI reaches', () => {
+    const groups = groupWifiDevices([
+      entry('a', 'global', { rssi: -50 }),
+      entry('b', 'global', { rssi: -70 }),
+      entry('c', 'global', { rssi: -90 }),
+      entry('d', 'global'),
+    ]);
+    expect(countZones(groups, { nearby: -80, inside: -65 })).toEqual({ nearby: 1, inside: 1 });
+    expect(countZones(groups, {})).toEqual({});
+  });
+});
+
+describe('dwellHistogram', () => {
+  it('buckets stable devices by minutes present', () => {
+    const groups = groupWifiDevices([
+      entry('a', 'global', { first: 0, last: 4 * MINUTE }),
+      entry('b', 'global', { first: 0, last: 5 * MINUTE }),
+      entry('c', 'global', { first: 0, last: 59 * MINUTE }),
+      entry('r', 'randomized', { first: 0, last: 59 * MINUTE, signature: 's' }),
+    ]);
+    expect(dwellHistogram(groups, 60)).toEqual({ '0-5': 1, '5-15': 1, '15-30': 0, '30-60': 1 });
+    expect(dwellHistogram(groups, 120)).toHaveProperty('60+', 0);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * The open window's state: per source the frames, the malformed frames, and one entry per
+ * token (first and last time, best RSSI, signature, 5-minute slots present). Entries changed
+ * since the last checkpoint are remembered, so a checkpoint writes only those.
+ */
+import type { SourceKind } from '../capture/sighting.js';
+import type { AddressKind, Observation } from '../privacy/observation.js';
+import { slotCount, slotIndex, type WindowSpan } from './windows.js';
+
+export class TokenEntry {
+  /** Changed since the last checkpoint. */
+  dirty = false;
+
+  constructor(
+    readonly source: SourceKind,
+    readonly token: string,
+    public addressKind: AddressKind,
+    public group: boolean,
+    public firstMs: number,
+    public lastMs: number,
+    /** Best RSSI in dBm; -Infinity when none was known. */
+    public maxRssi: number,
+    public signature: string | null,
+    /** One bit per occupancy slot of the window in which the token was seen. */
+    readonly slots: Uint8Array,
+  ) {}
+
+  inSlot(slot: number): boolean {
+    return (this.slots[slot >> 3]! & (1 << (slot & 7))) !== 0;
+  }
+}
+
+export class SourceTally {
+  frames = 0;
+  malformed = 0;
+  readonly entries = new Map<string, TokenEntry>();
+}
+
+/** What a checkpoint saves besides the entries. */
+export interface TallyCounters {
+  frames: Partial<Record<SourceKind, number>>;
+  malformed: Partial<Record<SourceKind, number>>;
+  dropped: number;
+  restarts: number;
+  /** Capture time accumulated in this window up to `lastTimeMs`. */
+  capturedMs: number;
+  lastTimeMs: number;
+}
+
+export class WindowTally {
+  readonly sources: Map<SourceKind, SourceTally>;
+  readonly slots: number;
+  dropped = 0;
+  restarts = 0;
+  /** Capture time accumulated before `runningSinceMs` (earlier runs of the daemon in this window). */
+  private capturedBeforeMs = 0;
+  private runningSinceMs: number | null = null;
+  lastTimeMs: number;
+  private dirty: TokenEntry[] = [];
+
+  constructor(
+    readonly span: WindowSpan,
+    sourceKinds: readonly SourceKind[],
+  ) {
+    this.sources = new Map(sourceKinds.map((kind) => [kind, new SourceTally()]));
+    this.slots = slotCount(span);
+    this.lastTimeMs = span.startMs;
+  }
+
+  /** Capture is running from `timeMs` on (the window opened, or the daemon started in it). */
+  resumeCapture(timeMs: number): void {
+    this.runningSinceMs = Math.max(this.span.startMs, Math.min(timeMs, this.span.endMs));
+    this.lastTimeMs = Math.max(this.lastTimeMs, this.runningSinceMs);
+  }
+
+  advance(timeMs: number): void {
+    if (timeMs > this.lastTimeMs) this.lastTimeMs = Math.min(timeMs, this.span.endMs);
+  }
+
+  /** Capture time in this window up to `untilMs` (or the last time seen). */
+  capturedMs(untilMs = this.lastTimeMs): number {
+    const running = this.runningSinceMs === null ? 0 : Math.max(0, Math.min(untilMs, this.span.endMs) - this.runningSinceMs);
+    return this.capturedBeforeMs + running;
+  }
+
+  add(o: Observation): void {
+    const source = this.sources.get(o.source);
+    if (source === undefined) return;
+    source.frames++;
+    const slot = slotIndex(this.span, o.timeMs);
+    const rssi = Number.isNaN(o.rssi) ? Number.NEGATIVE_INFINITY : o.rssi;
+    let entry = source.entries.get(o.token);
+    if (entry === undefined) {
+      entry = new TokenEntry(o.source, o.token, o.addressKind, o.group, o.timeMs, o.timeMs, rssi, o.signature, new Uint8Array((this.slots + 7) >> 3));
+      source.entries.set(o.token, entry);
+    } else {
+      if (o.timeMs < entry.firstMs) entry.firstMs = o.timeMs;
+      if (o.timeMs > entry.lastMs) entry.lastMs = o.timeMs;
+      if (rssi > entry.maxRssi) entry.maxRssi = rssi;
+      if (o.signature !== null) entry.signature = o.signature;
+    }
+    entry.slots[slot >> 3]! |= 1 << (slot & 7);
+    if (!entry.dirty) {
+      entry.dirty = true;
+      this.dirty.push(entry);
+    }
+  }
+
+  addMalformed(kind: SourceKind): void {
+    const source = this.sources.get(kind);
+    if (source !== undefined) source.malformed++;
+  }
+
+  /** Entries changed since the last call; they count as saved from now on. */
+  takeDirty(): TokenEntry[] {
+    const taken = this.dirty;
+    for (const entry of taken) entry.dirty = false;
+    this.dirty = [];
+    return taken;
+  }
+
+  counters(): TallyCounters {
+    const frames: TallyCounters['frames'] = {};
+    const malformed: TallyCounters['malformed'] = {};
+    for (const [kind, source] of this.sources) {
+      frames[kind] = source.frames;
+      malformed[kind] = source.malformed;
+    }
+    return { frames, malformed, dropped: this.dropped, restarts: this.restarts, capturedMs: this.capturedMs(), lastTimeMs: this.lastTimeMs };
+  }
+
+  /** Continues a window from a checkpoint: its counters and entries, capture paused until resumeCapture. */
+  restore(counters: TallyCounters, entries: Iterable<TokenEntry>): void {
+    for (const [kind, source] of this.sources) {
+      source.frames = counters.frames[kind] ?? 0;
+      source.malformed = counters.malformed[kind] ?? 0;
+    }
+    this.dropped = counters.dropped;
+    this.restarts = counters.restarts;
+    this.capturedBeforeMs = counters.capturedMs;
+    this.runningSinceMs = null;
+    this.lastTimeMs = counters.lastTimeMs;
+    for (const entry of entries) this.sources.get(entry.source)?.entries.set(entry.token, entry);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The privacy boundary: receives Sightings (raw addresses) from capture sources and hands
+ * Observations (tokens) to the counting side. It owns the open window's key: the key is made or
+ * continued when a window opens and destroyed, file and memory, when it closes.
+ */
+import type { Sighting, SightingSink, SourceKind } from '../capture/sighting.js';
+import type { Observation, ObservationSink } from './observation.js';
+import { TokenDomain, Tokenizer } from './tokenizer.js';
+import type { WindowKeyStore } from './window-keys.js';
+
+const OCTET_SHIFT = 2 ** 40;
+const LOCALLY_ADMINISTERED = 0x02;
+const GROUP = 0x01;
+
+export interface PseudonymizerOptions {
+  keys: WindowKeyStore;
+  tokenBits: number;
+  tokenCacheSize: number;
+}
+
+export class Pseudonymizer implements SightingSink {
+  private next: ObservationSink | null = null;
+  private tokenizer: Tokenizer | null = null;
+  private openWindowStartMs: number | null = null;
+  private readonly observation: Observation = {
+    source: 'wifi',
+    timeMs: 0,
+    token: '',
+    addressKind: 'global',
+    group: false,
+    rssi: Number.NaN,
+    channel: 0,
+    sequence: -1,
+    signature: null,
+  };
+
+  constructor(private readonly options: PseudonymizerOptions) {}
+
+  connect(next: ObservationSink): void {
+    this.next = next;
+  }
+
+  /** Starts tokenizing with the window's key; `continued` is true when a saved key was found. */
+  beginWindow(windowStartMs: number): { continued: boolean } {
+    this.tokenizer?.destroy();
+    const { key, continued } = this.options.keys.obtain(windowStartMs);
+    this.tokenizer = new Tokenizer(key, this.options.tokenBits, this.options.tokenCacheSize);
+    this.openWindowStartMs = windowStartMs;
+    return { continued };
+  }
+
+  /** Destroys a window's key, file and memory: its tokens can never be linked to addresses again. */
+  endWindow(windowStartMs: number): void {
+    if (this.openWindowStartMs === windowStartMs) {
+      this.tokenizer?.destroy();
+      this.tokenizer = null;
+      this.openWindowStartMs = null;
+    }
+    this.options.keys.destroy(windowStartMs);
+  }
+
+  /** Destroys leftover keys of windows that are no longer open (found at start-up). */
+  destroyStaleKeys(): number {
+    return this.options.keys.destroyAllExcept(this.openWindowStartMs);
+  }
+
+  onSighting(sighting: Sighting): void {
+    const next = this.next;
+    if (next === null || !next.advanceTo(sighting.timeMs)) return;
+    const tokenizer = this.tokenizer;
+    if (tokenizer === null) return;
+    const firstOctet = Math.floor(sighting.address / OCTET_SHIFT);
+    const o = this.observation;
+    o.source = sighting.source;
+    o.timeMs = sighting.timeMs;
+    o.token = tokenizer.token(TokenDomain.WifiAddress, sighting.address);
+    o.addressKind = firstOctet & LOCALLY_ADMINISTERED ? 'randomized' : 'global';
+    o.group = (firstOctet & GROUP) !== 0;
+    o.rssi = sighting.rssi;
+    o.channel = sighting.channel;
+    o.sequence = sighting.sequence;
+    o.signature = sighting.signature === 0 ? null : tokenizer.token(TokenDomain.WifiSignature, sighting.signature);
+    next.onObservation(o);
+  }
+
+  onMalformed(source: SourceKind, timeMs: number): void {
+    const next = this.next;
+    if (next !== null && next.advanceTo(timeMs)) next.onMalformed(source, timeMs);
+  }
+}

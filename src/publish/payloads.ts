@@ -1,0 +1,112 @@
+/**
+ * Every MQTT payload footfall sends, typed in one place, with the topics they go to.
+ * Field names are snake_case and times ISO-8601 UTC. Payloads carry counts only: never a token,
+ * a signature or an address, and nothing per device.
+ */
+
+export const REPORT_SCHEMA = 'footfall.report/1';
+export const LIVE_SCHEMA = 'footfall.live/1';
+export const HEALTH_SCHEMA = 'footfall.health/1';
+
+export const DWELL_BUCKETS = ['0-5', '5-15', '15-30', '30-60', '60+'] as const;
+export type DwellBucket = (typeof DWELL_BUCKETS)[number];
+
+export interface WifiCounts {
+  /** Probe requests counted. */
+  frames: number;
+  /** Frames read but unusable: truncated, malformed, or failing their FCS. */
+  malformed: number;
+  /** Distinct source addresses (collision-corrected). */
+  addresses: number;
+  /** ... whose locally-administered bit is clear (vendor-assigned). */
+  addresses_global: number;
+  /** ... whose locally-administered bit is set (randomised). */
+  addresses_randomized: number;
+  /** Estimated distinct physical devices. */
+  devices: number;
+  /** Devices per RSSI zone (see `zones` in the config). */
+  zones: Record<string, number>;
+  /** Stably identified devices by minutes between their first and last frame in the window. */
+  dwell_minutes: Partial<Record<DwellBucket, number>>;
+}
+
+export interface BleCounts {
+  frames: number;
+  malformed: number;
+  addresses: number;
+  addresses_public: number;
+  addresses_random_static: number;
+  addresses_resolvable: number;
+  addresses_nonresolvable: number;
+  devices: number;
+  zones: Record<string, number>;
+}
+
+export interface ReportQuality {
+  /** Seconds of the window during which the sensor captured (in a replay: covered by the input). */
+  capture_seconds: number;
+  /** Frames lost before footfall saw them (capture drops), or that arrived too late for the window. */
+  dropped_frames: number;
+  /** How many times the daemon restarted inside the window and continued it. */
+  restarts: number;
+  /** Whether the clock was synchronized for the whole window. */
+  clock_synced: boolean;
+}
+
+/** Topic `report`, QoS 1: one per finished window, oldest first. */
+export interface WindowReport {
+  schema: typeof REPORT_SCHEMA;
+  /** `<sensor>/<window start>`: stable, so a subscriber can drop QoS 1 duplicates. */
+  id: string;
+  sensor: string;
+  window: { start: string; end: string };
+  /** Present and true when the window did not run to its end (a replay whose input ended in it). */
+  partial?: true;
+  /** Absent when Wi-Fi capture is disabled. */
+  wifi?: WifiCounts;
+  /** Absent when BLE capture is disabled. */
+  ble?: BleCounts;
+  /** Estimated devices present per 5-minute slot of the window. */
+  occupancy: number[];
+  quality: ReportQuality;
+}
+
+/** Topic `live`, QoS 0, retained: the open window's counts so far. */
+export interface LivePayload extends Omit<WindowReport, 'schema' | 'partial'> {
+  schema: typeof LIVE_SCHEMA;
+  /** When these counts were taken. */
+  as_of: string;
+}
+
+/** Topic `status`, QoS 1, retained; the last will says offline. */
+export interface StatusPayload {
+  state: 'online' | 'offline';
+}
+
+export interface SourceHealth {
+  /** `capturing`, or why not (e.g. `unavailable`, `stopped`). */
+  state: string;
+  frames_per_second: number;
+  frames: number;
+  malformed: number;
+  dropped: number;
+}
+
+/** Topic `health`, QoS 1, retained. */
+export interface HealthPayload {
+  schema: typeof HEALTH_SCHEMA;
+  sensor: string;
+  time: string;
+  uptime_seconds: number;
+  sources: Partial<Record<'wifi' | 'ble', SourceHealth>>;
+  outbox_depth: number;
+  /** When the broker last acknowledged a report; null before the first. */
+  last_publish: string | null;
+  versions: Record<string, string>;
+}
+
+export type TopicName = 'status' | 'report' | 'live' | 'health';
+
+export function topicFor(prefix: string, sensor: string, name: TopicName): string {
+  return `${prefix}/${sensor}/${name}`;
+}

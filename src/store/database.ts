@@ -1,0 +1,88 @@
+/**
+ * The sensor's SQLite database: one file under the state directory, in WAL mode, with
+ * `synchronous=FULL` (a finished report survives power loss once its transaction returns) and
+ * `secure_delete` (deleted tokens are overwritten, not left in free pages).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+export const DATABASE_FILE = 'footfall.db';
+
+/** Schema migrations; the database's user_version says how many have been applied. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE open_window (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER NOT NULL,
+     counters TEXT NOT NULL
+   );
+   CREATE TABLE open_tokens (
+     source TEXT NOT NULL,
+     token TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     grp INTEGER NOT NULL,
+     first_ms REAL NOT NULL,
+     last_ms REAL NOT NULL,
+     max_rssi REAL,
+     signature TEXT,
+     slots BLOB NOT NULL,
+     PRIMARY KEY (source, token)
+   ) WITHOUT ROWID;
+   CREATE TABLE input_cursor (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     input TEXT NOT NULL,
+     position INTEGER NOT NULL
+   );
+   CREATE TABLE outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     payload TEXT NOT NULL,
+     created_ms INTEGER NOT NULL
+   );
+   CREATE TABLE history (
+     id TEXT PRIMARY KEY,
+     window_start_ms INTEGER NOT NULL,
+     payload TEXT NOT NULL
+   );
+   CREATE INDEX history_by_start ON history (window_start_ms);`,
+];
+
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+}
+
+export function openDatabase(stateDir: string): Db {
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+  const file = path.join(stateDir, DATABASE_FILE);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('secure_delete = ON');
+  db.pragma('foreign_keys = ON');
+  migrate(db, file);
+  return db;
+}
+
+function migrate(db: Db, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    db.close();
+    throw new DatabaseError(
+      `${file} was written by a newer footfall (schema ${version}, this one knows ${MIGRATIONS.length}); upgrade footfall or move the file away`,
+    );
+  }
+  for (let next = version; next < MIGRATIONS.length; next++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[next]!);
+      db.pragma(`user_version = ${next + 1}`);
+    })();
+  }
+}
+
+/** Moves the WAL into the main file and truncates it, so deleted rows leave no copy behind. */
+export function truncateWal(db: Db): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+}

@@ -1,0 +1,117 @@
+/**
+ * Persistence of the open window: checkpoints of its counters and token entries (so a restart
+ * continues it), the input cursor (how far a replay got), and the finishing transaction that
+ * turns the window into a report in the outbox and deletes every token it had.
+ */
+import type { SourceKind } from '../capture/sighting.js';
+import type { TallyCounters } from '../count/tally.js';
+import { TokenEntry } from '../count/tally.js';
+import type { WindowSpan } from '../count/windows.js';
+import type { AddressKind } from '../privacy/observation.js';
+import type { WindowReport } from '../publish/payloads.js';
+import { truncateWal, type Db } from './database.js';
+import type { ReportHistory } from './history.js';
+import type { SqliteOutbox } from './outbox.js';
+
+export interface InputCursor {
+  /** Identifies the input (a fingerprint of the replayed files; `live` for a daemon). */
+  input: string;
+  /** Frames of that input already counted. */
+  position: number;
+}
+
+export interface SavedWindow {
+  span: WindowSpan;
+  counters: TallyCounters;
+  entries: TokenEntry[];
+}
+
+interface TokenRow {
+  source: SourceKind;
+  token: string;
+  kind: AddressKind;
+  grp: number;
+  first_ms: number;
+  last_ms: number;
+  max_rssi: number | null;
+  signature: string | null;
+  slots: Buffer;
+}
+
+export class WindowStore {
+  private readonly saveWindowStmt;
+  private readonly saveTokenStmt;
+  private readonly saveCursorStmt;
+  private readonly clearCursorStmt;
+  private readonly loadWindowStmt;
+  private readonly loadTokensStmt;
+  private readonly loadCursorStmt;
+  private readonly deleteWindowStmt;
+  private readonly deleteTokensStmt;
+
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: SqliteOutbox,
+    private readonly history: ReportHistory,
+  ) {
+    this.saveWindowStmt = db.prepare(
+      'INSERT OR REPLACE INTO open_window (id, start_ms, end_ms, counters) VALUES (1, ?, ?, ?)',
+    );
+    this.saveTokenStmt = db.prepare(
+      `INSERT OR REPLACE INTO open_tokens (source, token, kind, grp, first_ms, last_ms, max_rssi, signature, slots)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.saveCursorStmt = db.prepare('INSERT OR REPLACE INTO input_cursor (id, input, position) VALUES (1, ?, ?)');
+    this.clearCursorStmt = db.prepare('DELETE FROM input_cursor');
+    this.loadWindowStmt = db.prepare('SELECT start_ms, end_ms, counters FROM open_window WHERE id = 1');
+    this.loadTokensStmt = db.prepare('SELECT * FROM open_tokens');
+    this.loadCursorStmt = db.prepare('SELECT input, position FROM input_cursor WHERE id = 1');
+    this.deleteWindowStmt = db.prepare('DELETE FROM open_window');
+    this.deleteTokensStmt = db.prepare('DELETE FROM open_tokens');
+  }
+
+  /** Saves the open window's counters and changed entries, and the cursor, in one transaction. */
+  checkpoint(span: WindowSpan, counters: TallyCounters, changed: readonly TokenEntry[], cursor: InputCursor): void {
+    this.db.transaction(() => {
+      this.saveWindowStmt.run(span.startMs, span.endMs, JSON.stringify(counters));
+      for (const e of changed) {
+        const rssi = Number.isFinite(e.maxRssi) ? e.maxRssi : null;
+        this.saveTokenStmt.run(e.source, e.token, e.addressKind, e.group ? 1 : 0, e.firstMs, e.lastMs, rssi, e.signature, e.slots);
+      }
+      this.saveCursorStmt.run(cursor.input, cursor.position);
+    })();
+  }
+
+  /** The window a previous run left open, if any. */
+  load(): SavedWindow | undefined {
+    const row = this.loadWindowStmt.get() as { start_ms: number; end_ms: number; counters: string } | undefined;
+    if (row === undefined) return undefined;
+    const entries = (this.loadTokensStmt.all() as TokenRow[]).map(
+      (r) =>
+        new TokenEntry(r.source, r.token, r.kind, r.grp === 1, r.first_ms, r.last_ms, r.max_rssi ?? Number.NEGATIVE_INFINITY, r.signature, new Uint8Array(r.slots)),
+    );
+    return { span: { startMs: row.start_ms, endMs: row.end_ms }, counters: JSON.parse(row.counters) as TallyCounters, entries };
+  }
+
+  cursor(): InputCursor | undefined {
+    return this.loadCursorStmt.get() as InputCursor | undefined;
+  }
+
+  /**
+   * Finishes the open window in one transaction: the report goes to the outbox and the
+   * history, the window's tokens are deleted, and the cursor moves (or is cleared when the
+   * input is done). Then the WAL is truncated so no copy of a token survives in it.
+   */
+  finish(report: WindowReport, windowStartMs: number, nowMs: number, cursor: InputCursor | null): void {
+    const payload = JSON.stringify(report);
+    this.db.transaction(() => {
+      this.outbox.add(report.id, payload, nowMs);
+      this.history.add(report, windowStartMs, payload);
+      this.deleteTokensStmt.run();
+      this.deleteWindowStmt.run();
+      if (cursor === null) this.clearCursorStmt.run();
+      else this.saveCursorStmt.run(cursor.input, cursor.position);
+    })();
+    truncateWal(this.db);
+  }
+}
