@@ -5,8 +5,7 @@
  * nothing else imports this module). Sources reuse one Sighting object for every frame to keep
  * the per-frame path free of allocation: a sink copies what it keeps and never stores the object.
  */
-
-export type SourceKind = 'wifi' | 'ble';
+import type { SourceKind } from './source.js';
 
 export interface Sighting {
   source: SourceKind;
@@ -38,22 +37,4 @@ export interface SightingSink {
   onSighting(sighting: Sighting): void;
   /** A frame that was read but could not be used (truncated, malformed, failed its FCS). */
   onMalformed(source: SourceKind, timeMs: number): void;
-}
-
-export interface SourceStats {
-  /** Frames read from the input so far, whatever became of them (also the replay position). */
-  frames: number;
-  /** Frames the capture itself lost (kernel or driver drops), as libpcap reports them. */
-  dropped: number;
-}
-
-/** A stream of frames from a file, an interface, a Bluetooth controller or a simulation. */
-export interface CaptureSource {
-  readonly kind: SourceKind;
-  /** Says what is read, for logs and errors; never contains an address. */
-  readonly description: string;
-  /** Delivers frames to the sink until the input ends or stop() is called. */
-  run(sink: SightingSink): Promise<void>;
-  stop(): Promise<void>;
-  stats(): SourceStats;
 }

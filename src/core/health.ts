@@ -1,5 +1,5 @@
 /** The health payload: how the sensor itself is doing, for the retained `health` topic. */
-import type { SourceKind, SourceStats } from '../capture/sighting.js';
+import type { SourceKind, SourceStats } from '../capture/source.js';
 import { isoSeconds } from '../count/windows.js';
 import { HEALTH_SCHEMA, type HealthPayload, type SourceHealth } from '../publish/payloads.js';
 import type { PipelineTotals } from './pipeline.js';

@@ -28,6 +28,8 @@ class Harness {
   readonly pipeline: Pipeline;
   readonly privacy: Pseudonymizer;
   position = 0;
+  /** Real time passes one second per frame fed, so checkpoints fall due every five frames. */
+  private seconds = 0;
 
   constructor(readonly dir: string, tokenBits = 32) {
     this.store = Store.open(path.join(dir, 'state'));
@@ -44,6 +46,7 @@ class Harness {
       historyDays: 30,
       timeSource: 'capture',
       input: 'frames',
+      monotonicMs: () => this.seconds * 1000,
       position: () => this.position,
       privacy: this.privacy,
       windows: this.store.windows,
@@ -58,6 +61,7 @@ class Harness {
   feed(frames: Frame[], skip = 0) {
     const sighting = emptySighting('wifi');
     for (const frame of frames) {
+      this.seconds++;
       this.position++;
       if (this.position <= skip) continue;
       if (frame.malformed) {

@@ -6,7 +6,7 @@
  *
  * The same pipeline runs for `run`, `replay` and `demo`; only the source and the clock differ.
  */
-import type { SourceKind } from '../capture/sighting.js';
+import type { SourceKind } from '../capture/source.js';
 import { buildReport } from '../count/report.js';
 import { WindowTally } from '../count/tally.js';
 import { windowOf } from '../count/windows.js';
@@ -31,6 +31,8 @@ export interface PipelineOptions {
    * exactly where the checkpoint left off. `wall`: time is the system clock (the daemon).
    */
   timeSource: 'capture' | 'wall';
+  /** A monotonic clock in ms: checkpoints are due by real time, whatever the input's clock. */
+  monotonicMs?: () => number;
   /** Identifies the input, so a restart continues only a window of the same input. */
   input: string;
   /** Frames read from the input so far (the source's position), for the resume cursor. */
@@ -56,13 +58,18 @@ export class Pipeline implements ObservationSink {
   /** The open window was restored from a checkpoint and capture has not resumed in it yet. */
   private resumePending = false;
   private previousEndMs: number | null = null;
-  private lastCheckpointMs = Number.NEGATIVE_INFINITY;
+  /** When the open window was last saved, on the monotonic clock. */
+  private lastCheckpointMs: number;
+  private readonly monotonicMs: () => number;
   private clockSyncedInWindow = true;
   /** Set while a frame is being handed over: that frame is read but not yet counted. */
   private inFrame = false;
   readonly totals: PipelineTotals = { frames: {}, malformed: {}, dropped: 0, reports: 0 };
 
-  constructor(private readonly options: PipelineOptions) {}
+  constructor(private readonly options: PipelineOptions) {
+    this.monotonicMs = options.monotonicMs ?? (() => performance.now());
+    this.lastCheckpointMs = this.monotonicMs();
+  }
 
   /**
    * Connects to privacy/ and continues what a previous run left: its open window (when it was
@@ -84,7 +91,6 @@ export class Pipeline implements ObservationSink {
         tally.restarts++;
         this.open = tally;
         this.resumePending = true;
-        this.lastCheckpointMs = saved.counters.lastTimeMs;
         const { continued } = options.privacy.beginWindow(saved.span.startMs);
         options.logger.info('continuing the open window', { window: isoSeconds(saved.span.startMs), restarts: tally.restarts });
         if (!continued) {
@@ -178,7 +184,7 @@ export class Pipeline implements ObservationSink {
     }
     open.advance(timeMs);
     if (!this.options.clockSynced()) this.clockSyncedInWindow = false;
-    if (timeMs - this.lastCheckpointMs >= this.options.checkpointSeconds * 1000) this.saveCheckpoint();
+    if (this.monotonicMs() - this.lastCheckpointMs >= this.options.checkpointSeconds * 1000) this.saveCheckpoint();
     return true;
   }
 
@@ -189,7 +195,6 @@ export class Pipeline implements ObservationSink {
     // A window that follows the one just closed was captured from its start.
     tally.resumeCapture(this.previousEndMs === span.startMs ? span.startMs : timeMs);
     this.clockSyncedInWindow = this.options.clockSynced();
-    this.lastCheckpointMs = timeMs;
     this.options.logger.debug('window opened', { window: isoSeconds(span.startMs) });
     return tally;
   }
@@ -203,7 +208,7 @@ export class Pipeline implements ObservationSink {
     const open = this.open;
     if (open === null) return;
     this.options.windows.checkpoint(open.span, open.counters(), open.takeDirty(), this.cursor());
-    this.lastCheckpointMs = open.lastTimeMs;
+    this.lastCheckpointMs = this.monotonicMs();
   }
 
   private report(tally: WindowTally, partial: boolean, capturedUntilMs: number): WindowReport {

@@ -3,7 +3,7 @@
  * publisher into one sensor. `run`, `replay` and `demo` all build a Sensor; they differ only in
  * the source they give it and in the clock (capture time or the wall clock).
  */
-import type { CaptureSource } from '../capture/sighting.js';
+import type { CaptureSource } from '../capture/source.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { Pseudonymizer } from '../privacy/pseudonymizer.js';
@@ -48,6 +48,15 @@ export class Sensor {
 
   async start(): Promise<void> {
     const { config, logger } = this.options;
+    logger.debug('starting', {
+      sensor: config.sensor.id,
+      input: this.options.input,
+      window_minutes: config.privacy.window_minutes,
+      token_bits: config.privacy.token_bits,
+      state_dir: config.paths.state_dir,
+      runtime_dir: config.paths.runtime_dir,
+      publish: this.options.publish,
+    });
     const store = (this.store = Store.open(config.paths.state_dir));
     const keys = new WindowKeyStore(config.paths.runtime_dir);
     keys.prepare();

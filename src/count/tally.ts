@@ -3,7 +3,7 @@
  * token (first and last time, best RSSI, signature, 5-minute slots present). Entries changed
  * since the last checkpoint are remembered, so a checkpoint writes only those.
  */
-import type { SourceKind } from '../capture/sighting.js';
+import type { SourceKind } from '../capture/source.js';
 import type { AddressKind, Observation } from '../privacy/observation.js';
 import { slotCount, slotIndex, type WindowSpan } from './windows.js';
 

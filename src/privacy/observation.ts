@@ -2,7 +2,7 @@
  * Observation: what the rest of footfall knows of a frame. It carries a window-scoped token in
  * place of the address, the address's kind, and a tokenized signature; never the address.
  */
-import type { SourceKind } from '../capture/sighting.js';
+import type { SourceKind } from '../capture/source.js';
 
 export type WifiAddressKind = 'global' | 'randomized';
 export type AddressKind = WifiAddressKind;

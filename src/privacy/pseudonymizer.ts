@@ -3,7 +3,8 @@
  * Observations (tokens) to the counting side. It owns the open window's key: the key is made or
  * continued when a window opens and destroyed, file and memory, when it closes.
  */
-import type { Sighting, SightingSink, SourceKind } from '../capture/sighting.js';
+import type { Sighting, SightingSink } from '../capture/sighting.js';
+import type { SourceKind } from '../capture/source.js';
 import type { Observation, ObservationSink } from './observation.js';
 import { TokenDomain, Tokenizer } from './tokenizer.js';
 import type { WindowKeyStore } from './window-keys.js';

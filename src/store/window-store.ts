@@ -3,7 +3,7 @@
  * continues it), the input cursor (how far a replay got), and the finishing transaction that
  * turns the window into a report in the outbox and deletes every token it had.
  */
-import type { SourceKind } from '../capture/sighting.js';
+import type { SourceKind } from '../capture/source.js';
 import type { TallyCounters } from '../count/tally.js';
 import { TokenEntry } from '../count/tally.js';
 import type { WindowSpan } from '../count/windows.js';

@@ -1,0 +1,25 @@
+/**
+ * A capture source: where frames come from (a capture file, a monitor interface, a Bluetooth
+ * controller, a simulation). The rest of footfall sees sources only through this interface.
+ */
+import type { SightingSink } from './sighting.js';
+
+export type SourceKind = 'wifi' | 'ble';
+
+export interface SourceStats {
+  /** Frames read from the input so far, whatever became of them (also the replay position). */
+  frames: number;
+  /** Frames the capture itself lost (kernel or driver drops), as libpcap reports them. */
+  dropped: number;
+}
+
+/** A stream of frames from a file, an interface, a Bluetooth controller or a simulation. */
+export interface CaptureSource {
+  readonly kind: SourceKind;
+  /** Says what is read, for logs and errors; never contains an address. */
+  readonly description: string;
+  /** Delivers frames to the sink until the input ends or stop() is called. */
+  run(sink: SightingSink): Promise<void>;
+  stop(): Promise<void>;
+  stats(): SourceStats;
+}
