@@ -2,6 +2,8 @@
 /** The `footfall` command line: one file per command, errors turned into exit codes here. */
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './config-command.js';
+import { registerDemoCommand } from './demo.js';
+import { registerReplayCommand } from './replay.js';
 import { describeError, EXIT, exitCodeOf } from './errors.js';
 import { FOOTFALL_VERSION } from './version.js';
 
@@ -11,6 +13,8 @@ function buildProgram(): Command {
     .version(FOOTFALL_VERSION)
     .showHelpAfterError('(run footfall --help for usage)')
     .exitOverride();
+  registerReplayCommand(program);
+  registerDemoCommand(program);
   registerConfigCommand(program);
   return program;
 }

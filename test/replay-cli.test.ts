@@ -1,0 +1,128 @@
+/**
+ * `footfall replay` as an operator runs it: clear one-line errors for bad input, a kill -9 in
+ * the middle of a window that loses nothing, and closed windows that leave no key and no token.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { WindowReport } from '../src/publish/payloads.js';
+import { jsonLines, runCli, startCli } from './helpers/cli.js';
+import { capture, hasSharedCaptures } from './helpers/shared-captures.js';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-replay-cli-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+function scratchFile(name: string, content: Buffer | string): string {
+  const file = path.join(scratch, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+/** A classic pcap file header for `linkType`, with no packets. */
+function pcapHeader(linkType: number): Buffer {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65535, 16);
+  header.writeUInt32LE(linkType, 20);
+  return header;
+}
+
+function expectOneLineError(result: { code: number | null; stderr: string; stdout: string }, code: number, pattern: RegExp) {
+  expect(result.code).toBe(code);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^footfall: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('replay refuses bad input with one line and an exit code', () => {
+  it.each([
+    ['a missing file', () => path.join(scratch, 'absent.pcap'), 66, /absent\.pcap: no such file/],
+    ['an empty file', () => scratchFile('empty.pcap', ''), 65, /empty\.pcap: empty file/],
+    ['a truncated header', () => scratchFile('short.pcap', pcapHeader(127).subarray(0, 10)), 65, /short\.pcap: truncated pcap header/],
+    ['a file that is not a capture', () => scratchFile('notes.txt', 'hello, this is text\n'), 65, /notes\.txt: not a capture file/],
+    ['an Ethernet capture', () => scratchFile('eth.pcap', pcapHeader(1)), 65, /link type 1 \(ETHERNET\) is not a Wi-Fi link type/],
+  ])('%s', async (_what, makeFile, code, pattern) => {
+    expectOneLineError(await runCli(['replay', makeFile()]), code, pattern);
+  });
+
+  it.skipIf(!hasSharedCaptures)('the real headerless and BLE files (needs ../shared/captures)', async () => {
+    expectOneLineError(await runCli(['replay', capture('wifi/edge/aircrack_wep_64_ptw_02_headerless.cap')]), 65, /not a capture file/);
+    expectOneLineError(await runCli(['replay', capture('ble/boston_hackrf_adv38_linktype256.pcap')]), 65, /link type 256 \(BLUETOOTH_LE_LL_WITH_PHDR\)/);
+    expectOneLineError(await runCli(['replay', capture('ble/csacca_horizon74_btsnoop_hci.log')]), 65, /btsnoop/);
+  });
+
+  it('a bad config value exits 78 and names the key', async () => {
+    const result = await runCli(['replay', path.join(scratch, 'absent.pcap')], { FOOTFALL_PRIVACY_TOKEN_BITS: '100' });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('privacy.token_bits: "100" is not allowed');
+  });
+
+  it('--publish without a broker exits 78 and names mqtt.url', async () => {
+    const result = await runCli(['replay', '--publish', path.join(scratch, 'absent.pcap')]);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('mqtt.url');
+  });
+});
+
+/** Counts without quality (restarts and capture time differ between a killed and a clean run). */
+const counts = (report: WindowReport) => ({ ...report, quality: undefined });
+
+describe.skipIf(!hasSharedCaptures)('replay state on disk (needs ../shared/captures)', () => {
+  const fryza = capture('wifi/fryza_sc6-61_2024-04-18_pos1.pcap');
+
+  it('after kill -9 in the middle of a window, a restart finishes every window with the counts of an uninterrupted run', async () => {
+    const reference = jsonLines<WindowReport>((await runCli(['replay', fryza, '--log-level', 'warn'])).stdout);
+    expect(reference.length).toBeGreaterThan(3);
+
+    const dirs = ['--state-dir', path.join(scratch, 'kill-state'), '--runtime-dir', path.join(scratch, 'kill-run')];
+    // Paced at 600x (an hour in 6 s) and saved every second, so that the kill comes in the
+    // middle of the second window, after it was checkpointed a few times.
+    const first = startCli(['replay', fryza, ...dirs, '--speed', '600', '--log-level', 'warn'], { FOOTFALL_STORE_CHECKPOINT_SECONDS: '1' });
+    await first.waitForLines(1);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    first.child.kill('SIGKILL');
+    const killed = await first.done;
+    expect(killed.signal).toBe('SIGKILL');
+    const before = jsonLines<WindowReport>(killed.stdout);
+    expect(before.length).toBe(1);
+
+    const second = await runCli(['replay', fryza, ...dirs, '--log-level', 'info']);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain('continuing the input where the previous run stopped');
+    const after = jsonLines<WindowReport>(second.stdout);
+    expect([...before, ...after].map(counts)).toEqual(reference.map(counts));
+    expect(after[0]!.quality.restarts).toBe(1);
+  });
+
+  it('leaves no window key and no token once the windows are finished', async () => {
+    const state = path.join(scratch, 'clean-state');
+    const runtime = path.join(scratch, 'clean-run');
+    const result = await runCli(['replay', fryza, '--state-dir', state, '--runtime-dir', runtime]);
+    expect(result.code).toBe(0);
+    expect(fs.readdirSync(runtime)).toEqual([]);
+    const db = new Database(path.join(state, 'footfall.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM open_tokens').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM open_window').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(jsonLines(result.stdout).length);
+    } finally {
+      db.close();
+    }
+    expect(fs.existsSync(path.join(state, 'footfall.db-wal')) ? fs.statSync(path.join(state, 'footfall.db-wal')).size : 0).toBe(0);
+  });
+
+  it('works in fresh temporary directories unless told otherwise, and removes them', async () => {
+    const tmpBefore = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('footfall-state-') || f.startsWith('footfall-run-'));
+    const result = await runCli(['replay', fryza, '--log-level', 'warn']);
+    expect(result.code).toBe(0);
+    const tmpAfter = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('footfall-state-') || f.startsWith('footfall-run-'));
+    expect(tmpAfter.filter((f) => !tmpBefore.includes(f))).toEqual([]);
+  });
+});
