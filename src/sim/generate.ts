@@ -152,3 +152,10 @@ export function fixtures(dir: string): FixtureCache {
     },
   };
 }
+
+/** Every distinct device address a capture of these options holds, e.g. for a leak scan. */
+export function captureAddresses(options: Omit<CaptureOptions, 'path'>): Set<number> {
+  const addresses = new Set<number>();
+  for (const emission of venueEmissions(venueOptions({ ...options, path: '' }))) addresses.add(emission.address);
+  return addresses;
+}

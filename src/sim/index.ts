@@ -20,7 +20,7 @@ export {
   type ProbeElements,
   type WifiLinkType,
 } from './frames.js';
-export { BENCHMARK_CAPTURE, fixtures, generateCapture, type CaptureOptions, type CaptureResult, type FixtureCache } from './generate.js';
+export { BENCHMARK_CAPTURE, captureAddresses, fixtures, generateCapture, type CaptureOptions, type CaptureResult, type FixtureCache } from './generate.js';
 export { MemorySink, PcapngWriter, PcapWriter, fileSink, type ByteSink, type PcapOptions } from './pcap-writer.js';
 export { PHONES, PROFILES, type DeviceProfile, type MacPolicy } from './profiles.js';
 export { RADIOTAP_LAYOUT_NAMES, type RadiotapLayout } from './radiotap.js';

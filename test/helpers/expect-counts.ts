@@ -1,0 +1,49 @@
+/** Compares replay reports with reference counts: tshark's (the oracle) or a simulation's truth. */
+import { expect } from 'vitest';
+import { isoSeconds, windowOf } from '../../src/count/windows.js';
+import type { WindowReport } from '../../src/publish/payloads.js';
+import type { WindowTruth } from '../../src/sim/truth.js';
+
+export interface ReferenceWindow {
+  start: string;
+  frames: number;
+  addresses: number;
+  addresses_global: number;
+  addresses_randomized: number;
+}
+
+/**
+ * Addresses within 0.5% or 1. With short tokens the collision correction is right on average
+ * but each window keeps a random error of about sqrt(n²/2m) addresses (m = 2^bits): allow 5 of those.
+ */
+function expectClose(actual: number, expected: number, what: string, tokenBits: number) {
+  const randomError = Math.sqrt((expected * expected) / 2 ** (tokenBits + 1));
+  const tolerance = Math.max(1, expected * 0.005, 5 * randomError);
+  expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance);
+}
+
+/** Per window: the same windows, the same frames, and the same distinct addresses by kind. */
+export function expectReportsMatch(reports: WindowReport[], reference: ReferenceWindow[], label: string, tokenBits = 32) {
+  expect(reports.map((r) => r.window.start), `${label}: windows`).toEqual(reference.map((o) => o.start));
+  for (const [i, window] of reference.entries()) {
+    const wifi = reports[i]!.wifi!;
+    const at = `${label} ${window.start}`;
+    expect(wifi.frames, `${at} frames`).toBe(window.frames);
+    expectClose(wifi.addresses, window.addresses, `${at} addresses`, tokenBits);
+    expectClose(wifi.addresses_global, window.addresses_global, `${at} global`, tokenBits);
+    expectClose(wifi.addresses_randomized, window.addresses_randomized, `${at} randomized`, tokenBits);
+  }
+}
+
+/** A simulation's truth in the shape of the reference windows (windows that had frames). */
+export function truthWindows(truth: readonly WindowTruth[], windowMinutes = 60): ReferenceWindow[] {
+  return truth
+    .filter((t) => t.frames > 0)
+    .map((t) => ({
+      start: isoSeconds(windowOf(t.startMs, windowMinutes).startMs),
+      frames: t.frames,
+      addresses: t.addresses,
+      addresses_global: t.addressesGlobal,
+      addresses_randomized: t.addressesRandomized,
+    }));
+}
