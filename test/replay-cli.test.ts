@@ -64,6 +64,13 @@ describe('replay refuses bad input with one line and an exit code', () => {
     expect(result.stderr).toContain('privacy.token_bits: "100" is not allowed');
   });
 
+  it('a state or runtime directory that cannot be made exits 73 and names the key', async () => {
+    const file = scratchFile('not-a-dir', 'x');
+    const input = scratchFile('probe.pcap', pcapHeader(127));
+    expectOneLineError(await runCli(['replay', input, '--state-dir', path.join(file, 'state')]), 73, /paths\.state_dir/);
+    expectOneLineError(await runCli(['replay', input, '--runtime-dir', path.join(file, 'run')]), 73, /paths\.runtime_dir/);
+  });
+
   it('--publish without a broker exits 78 and names mqtt.url', async () => {
     const result = await runCli(['replay', '--publish', path.join(scratch, 'absent.pcap')]);
     expect(result.code).toBe(78);

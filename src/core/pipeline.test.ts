@@ -113,7 +113,7 @@ function counts(report: WindowReport) {
 describe('Pipeline', () => {
   it('turns frames into one report per UTC window, and a partial one at the end of the input', () => {
     const h = new Harness(dir);
-    h.pipeline.start(T0);
+    h.pipeline.start();
     h.feed(traffic());
     h.pipeline.finishInput();
 
@@ -149,7 +149,7 @@ describe('Pipeline', () => {
 
   it('drops frames of a window that is already closed', () => {
     const h = new Harness(dir);
-    h.pipeline.start(T0);
+    h.pipeline.start();
     h.feed([
       { t: T0 + 61 * MINUTE, address: GLOBAL + 1 },
       { t: T0 + 5 * MINUTE, address: GLOBAL + 2 },
@@ -164,7 +164,7 @@ describe('Pipeline', () => {
 
   it('destroys a closed window\'s key and every one of its tokens in the database files', () => {
     const h = new Harness(dir, 64);
-    h.pipeline.start(T0);
+    h.pipeline.start();
     const frames = traffic();
     const firstHour = frames.filter((f) => f.t < T0 + 60 * MINUTE);
     h.feed(firstHour);
@@ -187,7 +187,7 @@ describe('Pipeline', () => {
     const frames = traffic();
     const reference = new Harness(path.join(dir, 'ref'));
     fs.mkdirSync(reference.dir, { recursive: true });
-    reference.pipeline.start(T0);
+    reference.pipeline.start();
     reference.feed(frames);
     reference.pipeline.finishInput();
     reference.store.close();
@@ -195,13 +195,13 @@ describe('Pipeline', () => {
     for (const crashAt of [70, 75, 123, 200]) {
       const runDir = path.join(dir, `crash-${crashAt}`);
       const first = new Harness(runDir);
-      first.pipeline.start(T0);
+      first.pipeline.start();
       first.feed(frames.slice(0, crashAt));
       // A crash: nothing is finished or saved beyond the last checkpoint.
       first.store.close();
 
       const second = new Harness(runDir);
-      const { skipFrames } = second.pipeline.start(T0);
+      const { skipFrames } = second.pipeline.start();
       expect(skipFrames).toBeGreaterThan(0);
       expect(skipFrames).toBeLessThanOrEqual(crashAt);
       second.feed(frames, skipFrames);
@@ -217,7 +217,7 @@ describe('Pipeline', () => {
 
   it('gives the open window\'s counts so far for the live topic', () => {
     const h = new Harness(dir);
-    h.pipeline.start(T0);
+    h.pipeline.start();
     expect(h.pipeline.live(T0)).toBeUndefined();
     h.feed(traffic().slice(0, 10));
     const live = h.pipeline.live(T0 + 10 * MINUTE)!;

@@ -76,11 +76,9 @@ export class Pipeline implements ObservationSink {
    * of the same input) and its cursor. Returns how many frames of the input were counted
    * already, for a replay to skip.
    */
-  start(nowMs: number): { skipFrames: number } {
+  start(): { skipFrames: number } {
     const { options } = this;
     options.privacy.connect(this);
-    const pruned = options.history.prune(options.historyDays, nowMs);
-    if (pruned > 0) options.logger.debug('old reports removed from the history', { reports: pruned });
     const cursor = options.windows.cursor();
     const sameInput = cursor?.input === options.input;
     const saved = options.windows.load();
@@ -220,6 +218,8 @@ export class Pipeline implements ObservationSink {
     const report = this.report(tally, partial, capturedUntilMs);
     this.options.windows.finish(report, tally.span.startMs, Date.now(), cursor);
     this.options.privacy.endWindow(tally.span.startMs);
+    const pruned = this.options.history.prune(this.options.historyDays, tally.span.endMs);
+    if (pruned > 0) this.options.logger.debug('old reports removed from the history', { reports: pruned });
     this.previousEndMs = tally.span.endMs;
     this.totals.reports++;
     this.options.logger.info(partial ? 'partial window finished' : 'window finished', {

@@ -30,6 +30,22 @@ export interface SensorOptions {
   clockSynced?: () => boolean;
 }
 
+/** A directory the sensor cannot use: an operator's fix, not a bug (EX_CANTCREAT). */
+export class DirectoryError extends Error {
+  override readonly name = 'DirectoryError';
+  readonly exitCode = 73;
+}
+
+function openOrExplain<T>(key: string, dir: string, open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined || !['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOENT', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'].includes(code)) throw error;
+    throw new DirectoryError(`cannot use ${dir} (${code}); give a writable directory in ${key} or its command-line flag`);
+  }
+}
+
 /** How often the daemon's clock moves the pipeline when no frame does (closing windows on time). */
 const TICK_MS = 1000;
 /** Frames arrive up to a buffer timeout late: a window closes on the timer only after this. */
@@ -43,6 +59,7 @@ export class Sensor {
   private publisher: MqttPublisher | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: SensorOptions) {}
 
@@ -57,9 +74,9 @@ export class Sensor {
       runtime_dir: config.paths.runtime_dir,
       publish: this.options.publish,
     });
-    const store = (this.store = Store.open(config.paths.state_dir));
+    const store = (this.store = openOrExplain('paths.state_dir', config.paths.state_dir, () => Store.open(config.paths.state_dir)));
     const keys = new WindowKeyStore(config.paths.runtime_dir);
-    keys.prepare();
+    openOrExplain('paths.runtime_dir', config.paths.runtime_dir, () => keys.prepare());
     const privacy = (this.privacy = new Pseudonymizer({
       keys,
       tokenBits: config.privacy.token_bits,
@@ -87,7 +104,7 @@ export class Sensor {
       },
     }));
     const startedAtMs = Date.now();
-    const { skipFrames } = pipeline.start(startedAtMs);
+    const { skipFrames } = pipeline.start();
     if (skipFrames > 0) logger.info('continuing the input where the previous run stopped', { frames_done: skipFrames });
     const source = (this.source = this.options.createSource(skipFrames));
 
@@ -138,9 +155,16 @@ export class Sensor {
     return this.store?.outbox.depth() ?? 0;
   }
 
-  /** Stops capture, saves the open window for the next start, says offline and closes the store. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * Stops capture, saves the open window for the next start, says offline and closes the store.
+   * Calls after the first wait for the same stop.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     this.stopped = true;
     clearInterval(this.tickTimer);
     await this.source?.stop();

@@ -50,8 +50,10 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX history_by_start ON history (window_start_ms);`,
 ];
 
+/** A database this footfall cannot use as it is (EX_DATAERR): the operator decides what to do. */
 export class DatabaseError extends Error {
-  override name = 'DatabaseError';
+  override readonly name = 'DatabaseError';
+  readonly exitCode = 65;
 }
 
 export function openDatabase(stateDir: string): Db {
