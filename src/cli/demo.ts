@@ -5,11 +5,9 @@
  * lines on stdout, a readable summary beside the simulation's truth on stderr.
  */
 import type { Command } from 'commander';
-import { connect } from 'mqtt';
 import { SimulatedVenueSource } from '../capture/wifi/simulated-venue-source.js';
 import { Sensor } from '../core/sensor.js';
 import { isoSeconds, windowOf } from '../count/windows.js';
-import { startEmbeddedBroker } from '../publish/embedded-broker.js';
 import type { WindowReport } from '../publish/payloads.js';
 import type { WindowTruth } from '../sim/truth.js';
 import { addCommonOptions, commandLogger, loadCommandConfig, withScratchDirs, type CommonOptions } from './common.js';
@@ -49,6 +47,8 @@ async function demo(options: DemoOptions): Promise<void> {
   const speed = positive('--speed', options.speed, 1_000_000);
   const seed = options.seed;
   const loaded = loadCommandConfig({ logLevel: 'warn', ...options });
+  // The broker and the MQTT client load only for the demo, not for every command.
+  const [{ startEmbeddedBroker }, { connect }] = await Promise.all([import('../publish/embedded-broker.js'), import('mqtt')]);
   const broker = await startEmbeddedBroker();
   const { config: scratchConfig, cleanup } = withScratchDirs(loaded, options);
   const config = {
@@ -89,6 +89,7 @@ async function demo(options: DemoOptions): Promise<void> {
     input: `demo:${seed}:${startMs}`,
     timeSource: 'capture',
     publish: true,
+    interactive: true,
     createSource: () =>
       new SimulatedVenueSource({
         venue: { seed, startMs, hours, windowMinutes: config.privacy.window_minutes },

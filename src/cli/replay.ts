@@ -63,6 +63,7 @@ async function replay(files: string[], options: ReplayOptions): Promise<void> {
     input: inputFingerprint(files, checkFcs),
     timeSource: 'capture',
     publish: options.publish === true,
+    interactive: speed !== undefined,
     createSource: (skipFrames) => new WifiFileSource({ paths: files, checkFcs, skipFrames, speed, logger: logger.child('capture') }),
     versions: softwareVersions(),
     onReport: (report) => process.stdout.write(`${JSON.stringify(report)}\n`),

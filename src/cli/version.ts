@@ -1,6 +1,6 @@
 /** footfall's own version, from its package.json, and the versions of what it runs on. */
 import fs from 'node:fs';
-import pcap from 'pcap';
+import { libpcapVersion } from '../capture/libpcap.js';
 
 export const FOOTFALL_VERSION: string = (
   JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -8,6 +8,6 @@ export const FOOTFALL_VERSION: string = (
 
 /** For the health topic: footfall, Node.js and libpcap (the database adds SQLite's). */
 export function softwareVersions(): Record<string, string> {
-  const libpcap = /([\d.]+)/.exec(pcap.lib_version)?.[1] ?? pcap.lib_version;
+  const libpcap = /([\d.]+)/.exec(libpcapVersion())?.[1] ?? libpcapVersion();
   return { footfall: FOOTFALL_VERSION, node: process.versions.node, libpcap };
 }

@@ -4,7 +4,7 @@
  * installer sees all of them at once, each naming its key, its value and what is allowed.
  */
 import fs from 'node:fs';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
 import { isSection, listFields, schema, type Config } from './schema.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/footfall/footfall.yaml';
@@ -52,6 +52,8 @@ function readFile(sources: ConfigSources, issues: ConfigIssue[]): Record<string,
     issues.push({ key: 'config', origin: '--config', message: `the file ${sources.file} ${why}` });
     return {};
   }
+  // The YAML parser loads only when there is a file: a daemon on built-in defaults starts faster.
+  const { parseDocument } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const doc = parseDocument(content, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {

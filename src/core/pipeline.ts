@@ -25,6 +25,11 @@ export interface PipelineOptions {
   tokenBits: number;
   zones: Record<string, number>;
   checkpointSeconds: number;
+  /**
+   * Take a checkpoint early once this many entries changed (default: never early). One
+   * checkpoint is one transaction, so this bounds the pause it makes in the event loop.
+   */
+  checkpointMaxEntries?: number;
   historyDays: number;
   /**
    * `capture`: time comes from the frames (replay, demo), and a restarted run continues
@@ -46,6 +51,10 @@ export interface PipelineOptions {
   onReport?: (report: WindowReport) => void;
 }
 
+/** How many frames pass between two looks at the clocks (checkpoint due, clock synchronized). */
+const CLOCK_CHECK_FRAMES = 64;
+
+
 export interface PipelineTotals {
   frames: Partial<Record<SourceKind, number>>;
   malformed: Partial<Record<SourceKind, number>>;
@@ -64,9 +73,13 @@ export class Pipeline implements ObservationSink {
   private clockSyncedInWindow = true;
   /** Set while a frame is being handed over: that frame is read but not yet counted. */
   private inFrame = false;
-  readonly totals: PipelineTotals = { frames: {}, malformed: {}, dropped: 0, reports: 0 };
+  readonly totals: PipelineTotals;
+  /** Frames until the clocks are looked at again: reading them costs more than a frame's counting. */
+  private framesUntilClockCheck = 0;
 
   constructor(private readonly options: PipelineOptions) {
+    const perSource = () => Object.fromEntries(options.sources.map((kind) => [kind, 0]));
+    this.totals = { frames: perSource(), malformed: perSource(), dropped: 0, reports: 0 };
     this.monotonicMs = options.monotonicMs ?? (() => performance.now());
     this.lastCheckpointMs = this.monotonicMs();
   }
@@ -114,18 +127,19 @@ export class Pipeline implements ObservationSink {
   onObservation(observation: Observation): void {
     this.inFrame = false;
     this.open!.add(observation);
-    this.totals.frames[observation.source] = (this.totals.frames[observation.source] ?? 0) + 1;
+    this.totals.frames[observation.source]!++;
   }
 
   onMalformed(source: SourceKind): void {
     this.inFrame = false;
     this.open!.addMalformed(source);
-    this.totals.malformed[source] = (this.totals.malformed[source] ?? 0) + 1;
+    this.totals.malformed[source]!++;
   }
 
   /** Moves the clock without a frame (the daemon's timer): closes and opens windows on time. */
   tick(nowMs: number): void {
     this.inFrame = false;
+    this.framesUntilClockCheck = 0;
     this.moveClock(nowMs);
   }
 
@@ -181,8 +195,12 @@ export class Pipeline implements ObservationSink {
       open.resumeCapture(this.options.timeSource === 'capture' ? open.lastTimeMs : timeMs);
     }
     open.advance(timeMs);
-    if (!this.options.clockSynced()) this.clockSyncedInWindow = false;
-    if (this.monotonicMs() - this.lastCheckpointMs >= this.options.checkpointSeconds * 1000) this.saveCheckpoint();
+    if (--this.framesUntilClockCheck <= 0) {
+      this.framesUntilClockCheck = CLOCK_CHECK_FRAMES;
+      if (!this.options.clockSynced()) this.clockSyncedInWindow = false;
+      const due = this.monotonicMs() - this.lastCheckpointMs >= this.options.checkpointSeconds * 1000;
+      if (due || open.changedEntries() >= (this.options.checkpointMaxEntries ?? Number.POSITIVE_INFINITY)) this.saveCheckpoint();
+    }
     return true;
   }
 

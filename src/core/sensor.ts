@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
-import { MqttPublisher } from '../publish/mqtt-publisher.js';
+import type { MqttPublisher } from '../publish/mqtt-publisher.js';
 import type { WindowReport } from '../publish/payloads.js';
 import { Store } from '../store/store.js';
 import { HealthReporter } from './health.js';
@@ -23,6 +23,12 @@ export interface SensorOptions {
   timeSource: 'capture' | 'wall';
   /** Publish to `mqtt.url` (which must be set). */
   publish: boolean;
+  /**
+   * Frames arrive while the event loop serves other work (live capture, a paced replay, the
+   * demo), so checkpoints are kept small to keep its pauses short. A replay at full speed reads
+   * in one blocking pass and is faster with few, large checkpoints.
+   */
+  interactive: boolean;
   /** Makes the source once the sensor knows how many frames of the input were counted already. */
   createSource: (skipFrames: number) => CaptureSource;
   versions: Record<string, string>;
@@ -46,6 +52,8 @@ function openOrExplain<T>(key: string, dir: string, open: () => T): T {
   }
 }
 
+/** A few thousand rows are what one transaction writes in a short pause (about 15 ms). */
+const INTERACTIVE_CHECKPOINT_MAX_ENTRIES = 1000;
 /** How often the daemon's clock moves the pipeline when no frame does (closing windows on time). */
 const TICK_MS = 1000;
 /** Frames arrive up to a buffer timeout late: a window closes on the timer only after this. */
@@ -89,6 +97,7 @@ export class Sensor {
       tokenBits: config.privacy.token_bits,
       zones: config.zones,
       checkpointSeconds: config.store.checkpoint_seconds,
+      checkpointMaxEntries: this.options.interactive ? INTERACTIVE_CHECKPOINT_MAX_ENTRIES : undefined,
       historyDays: config.store.history_days,
       timeSource: this.options.timeSource,
       input: this.options.input,
@@ -120,6 +129,8 @@ export class Sensor {
         lastPublish: () => this.publisher?.state().lastPublish ?? null,
         versions: { ...this.options.versions, sqlite: store.sqliteVersion() },
       });
+      // Loaded only to publish: the MQTT client takes longer to load than a replay of thousands of frames.
+      const { MqttPublisher } = await import('../publish/mqtt-publisher.js');
       this.publisher = new MqttPublisher({
         mqtt: { ...config.mqtt, url },
         sensorId: config.sensor.id,

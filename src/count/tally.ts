@@ -57,6 +57,8 @@ export class WindowTally {
   private runningSinceMs: number | null = null;
   lastTimeMs: number;
   private dirty: TokenEntry[] = [];
+  /** Entries by the tokenizer's token id, to skip hashing the token on most frames. */
+  private readonly byTokenId: TokenEntry[] = [];
 
   constructor(
     readonly span: WindowSpan,
@@ -89,16 +91,19 @@ export class WindowTally {
     source.frames++;
     const slot = slotIndex(this.span, o.timeMs);
     const rssi = Number.isNaN(o.rssi) ? Number.NEGATIVE_INFINITY : o.rssi;
-    let entry = source.entries.get(o.token);
-    if (entry === undefined) {
-      entry = new TokenEntry(o.source, o.token, o.addressKind, o.group, o.timeMs, o.timeMs, rssi, o.signature, new Uint8Array((this.slots + 7) >> 3));
-      source.entries.set(o.token, entry);
-    } else {
-      if (o.timeMs < entry.firstMs) entry.firstMs = o.timeMs;
-      if (o.timeMs > entry.lastMs) entry.lastMs = o.timeMs;
-      if (rssi > entry.maxRssi) entry.maxRssi = rssi;
-      if (o.signature !== null) entry.signature = o.signature;
+    let entry = this.byTokenId[o.tokenId];
+    if (entry === undefined || entry.token !== o.token) {
+      entry = source.entries.get(o.token);
+      if (entry === undefined) {
+        entry = new TokenEntry(o.source, o.token, o.addressKind, o.group, o.timeMs, o.timeMs, rssi, o.signature, new Uint8Array((this.slots + 7) >> 3));
+        source.entries.set(o.token, entry);
+      }
+      if (o.tokenId >= 0) this.byTokenId[o.tokenId] = entry;
     }
+    if (o.timeMs < entry.firstMs) entry.firstMs = o.timeMs;
+    if (o.timeMs > entry.lastMs) entry.lastMs = o.timeMs;
+    if (rssi > entry.maxRssi) entry.maxRssi = rssi;
+    if (o.signature !== null) entry.signature = o.signature;
     entry.slots[slot >> 3]! |= 1 << (slot & 7);
     if (!entry.dirty) {
       entry.dirty = true;
@@ -109,6 +114,11 @@ export class WindowTally {
   addMalformed(kind: SourceKind): void {
     const source = this.sources.get(kind);
     if (source !== undefined) source.malformed++;
+  }
+
+  /** How many entries changed since the last takeDirty(). */
+  changedEntries(): number {
+    return this.dirty.length;
   }
 
   /** Entries changed since the last call; they count as saved from now on. */

@@ -12,6 +12,11 @@ export interface Observation {
   timeMs: number;
   /** Window-scoped token of the device address. */
   token: string;
+  /**
+   * A small integer that names `token` while the tokenizer's cache holds it (ids are reused
+   * after the cache is cleared): a fast key for the tally, checked against `token`.
+   */
+  tokenId: number;
   addressKind: AddressKind;
   /** The address has its group (multicast) bit set: not a valid source, so not a stable identity. */
   group: boolean;

@@ -21,12 +21,13 @@ export interface PseudonymizerOptions {
 
 export class Pseudonymizer implements SightingSink {
   private next: ObservationSink | null = null;
-  private tokenizer: Tokenizer | null = null;
+  private readonly tokenizer: Tokenizer;
   private openWindowStartMs: number | null = null;
   private readonly observation: Observation = {
     source: 'wifi',
     timeMs: 0,
     token: '',
+    tokenId: -1,
     addressKind: 'global',
     group: false,
     rssi: Number.NaN,
@@ -35,7 +36,9 @@ export class Pseudonymizer implements SightingSink {
     signature: null,
   };
 
-  constructor(private readonly options: PseudonymizerOptions) {}
+  constructor(private readonly options: PseudonymizerOptions) {
+    this.tokenizer = new Tokenizer(options.tokenBits, options.tokenCacheSize);
+  }
 
   connect(next: ObservationSink): void {
     this.next = next;
@@ -43,9 +46,8 @@ export class Pseudonymizer implements SightingSink {
 
   /** Starts tokenizing with the window's key; `continued` is true when a saved key was found. */
   beginWindow(windowStartMs: number): { continued: boolean } {
-    this.tokenizer?.destroy();
     const { key, continued } = this.options.keys.obtain(windowStartMs);
-    this.tokenizer = new Tokenizer(key, this.options.tokenBits, this.options.tokenCacheSize);
+    this.tokenizer.useKey(key);
     this.openWindowStartMs = windowStartMs;
     return { continued };
   }
@@ -53,8 +55,7 @@ export class Pseudonymizer implements SightingSink {
   /** Destroys a window's key, file and memory: its tokens can never be linked to addresses again. */
   endWindow(windowStartMs: number): void {
     if (this.openWindowStartMs === windowStartMs) {
-      this.tokenizer?.destroy();
-      this.tokenizer = null;
+      this.tokenizer.forgetKey();
       this.openWindowStartMs = null;
     }
     this.options.keys.destroy(windowStartMs);
@@ -69,12 +70,13 @@ export class Pseudonymizer implements SightingSink {
     const next = this.next;
     if (next === null || !next.advanceTo(sighting.timeMs)) return;
     const tokenizer = this.tokenizer;
-    if (tokenizer === null) return;
+    if (!tokenizer.hasKey) return;
     const firstOctet = Math.floor(sighting.address / OCTET_SHIFT);
     const o = this.observation;
     o.source = sighting.source;
     o.timeMs = sighting.timeMs;
     o.token = tokenizer.token(TokenDomain.WifiAddress, sighting.address);
+    o.tokenId = tokenizer.lastId;
     o.addressKind = firstOctet & LOCALLY_ADMINISTERED ? 'randomized' : 'global';
     o.group = (firstOctet & GROUP) !== 0;
     o.rssi = sighting.rssi;

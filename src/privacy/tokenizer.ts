@@ -2,8 +2,14 @@
  * Turns a 48-bit value (a device address, a signature hash) into a token: the first
  * `bits` bits of HMAC-SHA256(window key, domain ‖ value), as lower-case hex.
  *
- * An HMAC costs about 2 µs, and a phone sends many frames per window, so tokens are cached by
- * value for the window. The cache is bounded (cleared when full) and dies with the window.
+ * An HMAC costs about 2 µs and a phone sends many frames per window, so tokens are cached for
+ * the window, in an open-addressing table of typed arrays (a Map keyed by 48-bit numbers costs
+ * more than the rest of the per-frame work). The cache is bounded, cleared when full, and dies
+ * with the window's key. Each cached token also has a small integer id, which lets the tally
+ * find its entry without hashing the token again.
+ *
+ * One Tokenizer lives as long as the daemon and takes each window's key in turn, so the
+ * table is allocated once and memory stays flat from window to window.
  */
 import crypto from 'node:crypto';
 
@@ -15,44 +21,94 @@ export enum TokenDomain {
   BleSignature = 4,
 }
 
-const VALUE_RANGE = 2 ** 48;
+const TWO_32 = 2 ** 32;
+/** Multiplier of the table's hash (Knuth's multiplicative hashing, 2^32 / golden ratio). */
+const GOLDEN = 0x9e3779b1;
 
 export class Tokenizer {
-  private readonly cache = new Map<number, string>();
+  /** Slot → key (domain and the value's high 16 bits, and its low 32 bits) and token id + 1 (0: empty). */
+  private readonly keyHigh: Int32Array;
+  private readonly keyLow: Int32Array;
+  private readonly ids: Int32Array;
+  private readonly mask: number;
+  private readonly tokens: string[] = [];
   private readonly input = Buffer.alloc(7);
   private readonly bytes: number;
   private readonly lastByteMask: number;
+  /** The id of the token returned by the last token() call. */
+  lastId = -1;
+  private key: Buffer | null = null;
 
   constructor(
-    private readonly key: Buffer,
     readonly bits: number,
     private readonly cacheLimit: number,
   ) {
     if (!Number.isInteger(bits) || bits < 16 || bits > 64) throw new RangeError(`token bits ${bits} outside 16..64`);
     this.bytes = Math.ceil(bits / 8);
     this.lastByteMask = (0xff << (this.bytes * 8 - bits)) & 0xff;
+    // At most half full, so probe sequences stay short.
+    const slots = 2 ** Math.ceil(Math.log2(cacheLimit * 2));
+    this.keyHigh = new Int32Array(slots);
+    this.keyLow = new Int32Array(slots);
+    this.ids = new Int32Array(slots);
+    this.mask = slots - 1;
+  }
+
+  /** Starts tokenizing with a window's key; the previous key is overwritten and its cache forgotten. */
+  useKey(key: Buffer): void {
+    this.forgetKey();
+    this.key = key;
+  }
+
+  /** Forgets the cache and overwrites the key in memory; token() needs a new key after this. */
+  forgetKey(): void {
+    this.clearCache();
+    this.key?.fill(0);
+    this.key = null;
+    this.input.fill(0);
+  }
+
+  get hasKey(): boolean {
+    return this.key !== null;
   }
 
   token(domain: TokenDomain, value: number): string {
-    const cacheKey = domain * VALUE_RANGE + value;
-    const cached = this.cache.get(cacheKey);
-    if (cached !== undefined) return cached;
-    if (this.cache.size >= this.cacheLimit) this.cache.clear();
+    const high = (domain << 16) | Math.floor(value / TWO_32);
+    const low = value | 0;
+    let slot = (Math.imul(low ^ Math.imul(high, GOLDEN), GOLDEN) >>> 0) & this.mask;
+    for (;;) {
+      const id = this.ids[slot]! - 1;
+      if (id < 0) break;
+      if (this.keyLow[slot] === low && this.keyHigh[slot] === high) {
+        this.lastId = id;
+        return this.tokens[id]!;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    if (this.tokens.length >= this.cacheLimit) {
+      this.clearCache();
+      return this.token(domain, value);
+    }
     const token = this.compute(domain, value);
-    this.cache.set(cacheKey, token);
+    this.lastId = this.tokens.length;
+    this.tokens.push(token);
+    this.keyHigh[slot] = high;
+    this.keyLow[slot] = low;
+    this.ids[slot] = this.tokens.length;
     return token;
   }
 
-  /** Forgets the cache and overwrites the key in memory; the tokenizer is unusable after. */
-  destroy(): void {
-    this.cache.clear();
-    this.key.fill(0);
-    this.input.fill(0);
+  private clearCache(): void {
+    this.ids.fill(0);
+    this.keyHigh.fill(0);
+    this.keyLow.fill(0);
+    this.tokens.length = 0;
   }
 
   private compute(domain: TokenDomain, value: number): string {
     this.input[0] = domain;
     this.input.writeUIntBE(value, 1, 6);
+    if (this.key === null) throw new Error('no window key: a token needs an open window');
     const digest = crypto.createHmac('sha256', this.key).update(this.input).digest();
     digest[this.bytes - 1]! &= this.lastByteMask;
     return digest.toString('hex', 0, this.bytes);

@@ -1,7 +1,11 @@
 /**
- * The sensor's SQLite database: one file under the state directory, in WAL mode, with
- * `synchronous=FULL` (a finished report survives power loss once its transaction returns) and
+ * The sensor's SQLite database: one file under the state directory, in WAL mode with
  * `secure_delete` (deleted tokens are overwritten, not left in free pages).
+ *
+ * Durability: commits run with `synchronous=NORMAL` (no fsync per commit, so frequent small
+ * checkpoints stay cheap; a power loss may cost the last checkpoints, never the database), and
+ * finishing a window ends with a WAL checkpoint, which syncs the WAL and then the database
+ * file: a finished report is on disk when the finishing call returns.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,7 +65,7 @@ export function openDatabase(stateDir: string): Db {
   const file = path.join(stateDir, DATABASE_FILE);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma('synchronous = NORMAL');
   db.pragma('secure_delete = ON');
   db.pragma('foreign_keys = ON');
   migrate(db, file);
@@ -84,7 +88,10 @@ function migrate(db: Db, file: string): void {
   }
 }
 
-/** Moves the WAL into the main file and truncates it, so deleted rows leave no copy behind. */
+/**
+ * Moves the WAL into the main file (syncing both) and truncates it: what was committed is on
+ * disk, and deleted rows leave no copy behind in the WAL.
+ */
 export function truncateWal(db: Db): void {
   db.pragma('wal_checkpoint(TRUNCATE)');
 }

@@ -5,10 +5,9 @@
  * requests reach JavaScript. Its packet buffer is reused for every frame and 65,535 bytes long:
  * the frame is its first caplen bytes, and anything kept must be copied.
  */
-import pcap from 'pcap';
-import type { PcapSession } from 'pcap';
 import type { Logger } from '../../log/logger.js';
 import { CaptureFileError, EX_DATAERR, printablePath, sniffWifiCaptureFile, type CaptureFileInfo } from '../capture-file.js';
+import { OfflinePcap, SNAP_LENGTH } from '../libpcap.js';
 import { emptySighting, type SightingSink } from '../sighting.js';
 import type { CaptureSource, SourceStats } from '../source.js';
 import { FrameVerdict, parseWifiFrame, type WifiParseOptions } from './frame.js';
@@ -17,8 +16,6 @@ import { FrameVerdict, parseWifiFrame, type WifiParseOptions } from './frame.js'
 const PROBE_REQUEST_FILTER = 'type mgt subtype probe-req';
 /** Frames delivered back to back before a paced replay lets other work run. */
 const PACED_BURST = 1024;
-/** libpcap's snap length, and so the largest frame a copy has to hold. */
-const FRAME_BUFFER_BYTES = 65535;
 /** setTimeout fires at once for longer delays; a longer wait is taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -41,13 +38,6 @@ export interface WifiFrameCounts {
   malformed: number;
   badFcs: number;
   skipped: number;
-}
-
-/** The parts of node-pcap's session its typings leave out. */
-interface PcapSessionInternals {
-  buf: Buffer;
-  header: Buffer;
-  session: { dispatch(buf: Buffer, header: Buffer): number };
 }
 
 const SLAB_BYTES = 1 << 20;
@@ -94,39 +84,13 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Capture time from libpcap's packet header: seconds and microseconds, host byte order. */
-function headerTimeMs(header: Buffer): number {
-  return header.readUInt32LE(0) * 1000 + header.readUInt32LE(4) / 1000;
-}
-
-/**
- * Reads `path` through libpcap with the probe-request filter, calling `onPacket` for each frame
- * and `onEnd` once, when the file is done or the returned function closed it early.
- */
-function readOffline(path: string, onPacket: (buf: Buffer, header: Buffer) => void, onEnd: () => void): () => void {
-  let session: PcapSession;
+/** Opens a file through libpcap with the probe-request filter; libpcap's errors become one line. */
+function openOffline(path: string, logger: Logger): OfflinePcap {
   try {
-    session = pcap.createOfflineSession(path, { filter: PROBE_REQUEST_FILTER });
+    return new OfflinePcap(path, PROBE_REQUEST_FILTER, (text) => logger.debug('libpcap warning', { text: String(text) }));
   } catch (error) {
     throw new CaptureFileError(`${printablePath(path)}: ${errorMessage(error).replace(/\s+/g, ' ')}`, EX_DATAERR);
   }
-  let open = true;
-  const close = (atEnd: boolean) => {
-    if (!open) return;
-    open = false;
-    session.close();
-    // close() only asks libpcap to stop reading; the handle and its file descriptor are freed by
-    // the dispatch that notices. Mid-file that is the one in progress; after the end of the file
-    // there is none, so make it.
-    if (atEnd) {
-      const internals = session as unknown as PcapSessionInternals;
-      internals.session.dispatch(internals.buf, internals.header);
-    }
-    onEnd();
-  };
-  session.on('packet', (packet: { buf: Buffer; header: Buffer }) => onPacket(packet.buf, packet.header));
-  session.once('complete', () => close(true));
-  return () => close(false);
 }
 
 export class WifiFileSource implements CaptureSource {
@@ -190,14 +154,16 @@ export class WifiFileSource implements CaptureSource {
     if (this.started) throw new Error('a WifiFileSource runs once');
     this.started = true;
     const files = this.paths.map((path) => ({ path, info: sniffWifiCaptureFile(path) }));
-    pcap.warningHandler = (text: string) => this.logger.debug('libpcap warning', { text: String(text) });
 
     for (const { path, info } of files) {
       if (this.stopped) break;
       this.logger.info('reading capture file', { path, format: info.format, link_type: info.linkType });
       const before = { ...this.counts, frames: this.framesRead };
-      if (this.speed === undefined) await this.readAtOnce(path, info, sink);
-      else await this.deliverPaced(info, await this.copyFrames(path), sink, this.speed);
+      // Let timers and sockets run between files.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.stopped) break;
+      if (this.speed === undefined) this.readAtOnce(path, info, sink);
+      else await this.deliverPaced(info, this.copyFrames(path), sink, this.speed);
       if (this.failure) throw this.failure.error;
       this.logFileDone(path, before);
     }
@@ -251,53 +217,49 @@ export class WifiFileSource implements CaptureSource {
     }
   }
 
-  private readAtOnce(path: string, info: CaptureFileInfo, sink: SightingSink): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const close = readOffline(
-        path,
-        (buf, header) => {
-          // A throw here would reach libpcap's callback and end the process.
-          try {
-            if (this.takeFrame()) {
-              this.deliver(info.linkType, buf, header.readUInt32LE(8), header.readUInt32LE(12), headerTimeMs(header), sink);
-            }
-          } catch (error) {
-            this.failure = { error };
-            close();
+  /** Reads the file in one synchronous pass (libpcap's offline reading blocks anyway). */
+  private readAtOnce(path: string, info: CaptureFileInfo, sink: SightingSink): void {
+    const pcap = openOffline(path, this.logger);
+    this.interrupt = () => pcap.stop();
+    try {
+      pcap.readAll(() => {
+        // A throw here would unwind through libpcap's callback and end the process.
+        try {
+          if (this.takeFrame()) {
+            this.deliver(info.linkType, pcap.packet, pcap.capturedLength(), pcap.originalLength(), pcap.timeMs(), sink);
           }
-        },
-        resolve,
-      );
-      this.interrupt = close;
-    }).finally(() => {
+        } catch (error) {
+          this.failure = { error };
+          pcap.stop();
+        }
+      });
+    } finally {
       this.interrupt = undefined;
-    });
+    }
   }
 
   /** Reads the whole file, keeping copies of the frames that are not passed over. */
-  private copyFrames(path: string): Promise<CopiedFrames> {
+  private copyFrames(path: string): CopiedFrames {
     const frames = new CopiedFrames();
-    return new Promise<CopiedFrames>((resolve) => {
-      const close = readOffline(
-        path,
-        (buf, header) => {
-          if (this.skipRemaining > 0) {
-            this.takeFrame();
-            return;
-          }
-          frames.add(buf, Math.min(header.readUInt32LE(8), buf.length), header.readUInt32LE(12), headerTimeMs(header));
-        },
-        () => resolve(frames),
-      );
-      this.interrupt = close;
-    }).finally(() => {
+    const pcap = openOffline(path, this.logger);
+    this.interrupt = () => pcap.stop();
+    try {
+      pcap.readAll(() => {
+        if (this.skipRemaining > 0) {
+          this.takeFrame();
+          return;
+        }
+        frames.add(pcap.packet, Math.min(pcap.capturedLength(), SNAP_LENGTH), pcap.originalLength(), pcap.timeMs());
+      });
+    } finally {
       this.interrupt = undefined;
-    });
+    }
+    return frames;
   }
 
   /** Delivers each frame when its capture time, scaled by `speed`, comes due on the wall clock. */
   private deliverPaced(info: CaptureFileInfo, frames: CopiedFrames, sink: SightingSink, speed: number): Promise<void> {
-    const buf = Buffer.alloc(FRAME_BUFFER_BYTES);
+    const buf = Buffer.alloc(SNAP_LENGTH);
     return new Promise<void>((resolve) => {
       let next = 0;
       let cancelWait: (() => void) | undefined;

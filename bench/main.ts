@@ -1,0 +1,62 @@
+/**
+ * `npm run bench`: where footfall stands against the design's targets, measured side by side
+ * with tcpdump and tshark in one run. Options: --rounds N (interleaved runs of each program,
+ * default 3), --skip-throughput, --skip-pauses, --skip-soak, --soak-days N (default 7).
+ * Writes the figures to .cache/bench/results.json too.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BENCHMARK_CAPTURE, fixtures } from '../src/sim/generate.js';
+import { describePauses, measurePauses } from './pauses.js';
+import { describeSoak, soak } from './soak.js';
+import { describeThroughput, measureThroughput } from './throughput.js';
+import { GNU_TIME } from './measure.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      'soak-days': { type: 'string', default: '7' },
+      'pause-speed': { type: 'string', default: '120' },
+      'skip-throughput': { type: 'boolean', default: false },
+      'skip-pauses': { type: 'boolean', default: false },
+      'skip-soak': { type: 'boolean', default: false },
+    },
+  });
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  log(`footfall benchmark on ${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}, ${os.platform()} ${os.release()}`);
+  const results: Record<string, unknown> = { machine: { cpu, cores: os.cpus().length, node: process.versions.node, date: new Date().toISOString() } };
+
+  if (!values['skip-throughput']) {
+    if (!fs.existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} (GNU time) is needed for peak RSS: apt-get install time`);
+    log('Generating (or reusing) the benchmark capture: 1,000,000 radiotap frames, 50,000 addresses, one hour ...');
+    const capture = await fixtures(`${ROOT}.cache/fixtures`).capture(BENCHMARK_CAPTURE);
+    log(`  ${capture.path}`);
+    const throughput = await measureThroughput(capture.path, capture.frames, Number(values.rounds), log);
+    describeThroughput(throughput).forEach((line) => log(line));
+    results.throughput = throughput;
+  }
+  // The soak first, in a process that has not yet held the pause run's million frames.
+  if (!values['skip-soak']) {
+    log('Soak: a simulated week of a store through the pipeline ...');
+    const week = await soak(Number(values['soak-days']), log);
+    describeSoak(week).forEach((line) => log(line));
+    results.soak = { heapGrowth: week.heapGrowth, rssGrowth: week.rssGrowth, samples: week.samples };
+  }
+  if (!values['skip-pauses']) {
+    log('Pacing the benchmark hour through the pipeline ...');
+    const pauses = await measurePauses(Number(values['pause-speed']));
+    describePauses(pauses).forEach((line) => log(line));
+    results.pauses = pauses;
+  }
+  fs.mkdirSync(`${ROOT}.cache/bench`, { recursive: true });
+  fs.writeFileSync(`${ROOT}.cache/bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);
+  log('Figures written to .cache/bench/results.json');
+}
+
+await main();
