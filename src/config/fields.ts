@@ -147,3 +147,19 @@ export function namedNumbers(
     },
   };
 }
+
+/** A list of whole numbers in a range; from text, comma-separated (`1,6,11`). */
+export function integerList(spec: Common<number[]> & { min: number; max: number; allowed: string }): Field<number[]> {
+  return {
+    isField: true,
+    ...spec,
+    parse(raw, fromText) {
+      const value = fromText && typeof raw === 'string' ? (raw.trim() === '' ? [] : raw.split(',').map((part) => Number(part.trim()))) : raw;
+      if (!Array.isArray(value)) return bad(spec.allowed);
+      for (const n of value) {
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < spec.min || n > spec.max) return bad(spec.allowed);
+      }
+      return ok([...(value as number[])]);
+    },
+  };
+}

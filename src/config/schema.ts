@@ -4,7 +4,7 @@
  * (`footfall config example`) all come from here.
  */
 import os from 'node:os';
-import { boolean, integer, namedNumbers, oneOf, optionalText, text, type Field } from './fields.js';
+import { boolean, integer, integerList, namedNumbers, oneOf, optionalText, text, type Field } from './fields.js';
 import { LOG_LEVELS } from '../log/logger.js';
 
 /** Characters that are safe in one MQTT topic level and in file names. */
@@ -16,6 +16,9 @@ export function defaultSensorId(): string {
 }
 
 const divides1440 = (n: number) => 1440 % n === 0;
+const INTERFACE_NAME = /^[A-Za-z0-9._-]{1,15}$/;
+const INTERFACE_ALLOWED = 'a network interface name (1 to 15 letters, digits, ".", "_" or "-")';
+export const WIFI_LINK_TYPE_NAMES = ['auto', 'radiotap', 'ieee802_11', 'prism', 'avs'] as const;
 
 export const schema = {
   sensor: {
@@ -32,10 +35,47 @@ export const schema = {
     wifi: {
       enabled: boolean({ doc: 'Count Wi-Fi probe requests.', default: true }),
       interface: text({
-        doc: 'Wi-Fi interface to capture on, in monitor mode (footfall run).',
+        doc:
+          'Wi-Fi interface to capture on (footfall run): a monitor-mode interface, or with ' +
+          'create_monitor the adapter from which footfall makes one.',
         default: 'wlan1',
-        pattern: /^[A-Za-z0-9._-]{1,15}$/,
-        allowed: 'a network interface name (1 to 15 letters, digits, ".", "_" or "-")',
+        pattern: INTERFACE_NAME,
+        allowed: INTERFACE_ALLOWED,
+      }),
+      create_monitor: boolean({
+        doc:
+          'Make a monitor interface (monitor_interface) from `interface` with iw at start, and ' +
+          'remove it at stop. Leave off when the interface is already in monitor mode.',
+        default: false,
+      }),
+      monitor_interface: text({
+        doc: 'Name of the monitor interface that create_monitor makes.',
+        default: 'ffmon0',
+        pattern: INTERFACE_NAME,
+        allowed: INTERFACE_ALLOWED,
+      }),
+      channels: integerList({
+        doc:
+          'Channel plan: the channels to listen on, in turn (phones probe on 1, 6 and 11). One ' +
+          'channel: stay on it. None: leave the channel as it is.',
+        default: [1, 6, 11],
+        min: 1,
+        max: 196,
+        allowed: 'a list of Wi-Fi channel numbers (1 to 196), e.g. [1, 6, 11], or "1,6,11" as text',
+      }),
+      hop_ms: integer({ doc: 'How long to stay on each channel of the plan, in milliseconds.', default: 500, min: 50, max: 60_000 }),
+      buffer_kb: integer({
+        doc: "Kernel capture buffer. Frames that arrive while it is full are dropped (and counted as dropped_frames).",
+        default: 2048,
+        min: 64,
+        max: 262_144,
+      }),
+      link_type: oneOf(WIFI_LINK_TYPE_NAMES, {
+        doc:
+          'How frames are decoded: auto uses the link type libpcap reports (it must be a Wi-Fi ' +
+          'one). A name forces it, for drivers that report a wrong one and for test benches that ' +
+          'feed frames through a virtual Ethernet interface.',
+        default: 'auto',
       }),
       check_fcs: boolean({
         doc:
@@ -44,6 +84,19 @@ export const schema = {
         default: true,
       }),
     },
+  },
+  clock: {
+    require_sync: boolean({
+      doc:
+        'Count only while the system clock is synchronized (a Raspberry Pi has no real-time ' +
+        'clock and boots with a wrong time). Frames before that are held back and not counted.',
+      default: true,
+    }),
+    sync_command: text({
+      doc: 'Shell command that exits 0 when the clock is synchronized (works with systemd-timesyncd and chrony).',
+      default: 'test "$(timedatectl show --property=NTPSynchronized --value)" = yes',
+    }),
+    check_seconds: integer({ doc: 'How often the synchronization is checked.', default: 10, min: 1, max: 3600 }),
   },
   privacy: {
     window_minutes: integer({
