@@ -8,7 +8,7 @@ import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
 import type { WindowReport } from '../publish/payloads.js';
 import { Store } from '../store/store.js';
-import { Pipeline } from './pipeline.js';
+import { Pipeline, type PipelineOptions } from './pipeline.js';
 
 const T0 = Date.UTC(2026, 10, 22, 10);
 const MINUTE = 60_000;
@@ -31,7 +31,7 @@ class Harness {
   /** Real time passes one second per frame fed, so checkpoints fall due every five frames. */
   private seconds = 0;
 
-  constructor(readonly dir: string, tokenBits = 32) {
+  constructor(readonly dir: string, tokenBits = 32, extra: Partial<PipelineOptions> = {}) {
     this.store = Store.open(path.join(dir, 'state'));
     const keys = new WindowKeyStore(path.join(dir, 'run'));
     keys.prepare();
@@ -51,9 +51,9 @@ class Harness {
       privacy: this.privacy,
       windows: this.store.windows,
       history: this.store.history,
-      clockSynced: () => true,
       logger: silentLogger,
       onReport: (report) => this.reports.push(report),
+      ...extra,
     });
   }
 
@@ -225,6 +225,50 @@ describe('Pipeline', () => {
     expect(live.as_of).toBe('2026-11-22T10:10:00Z');
     expect(live.wifi!.frames).toBe(10);
     expect(live).not.toHaveProperty('partial');
+    h.store.close();
+  });
+
+  it('holds frames back while the clock is not synchronized, and counts them', () => {
+    const h = new Harness(dir, 32, { requireSync: true, timeSource: 'wall' });
+    h.pipeline.start();
+    h.pipeline.setClockSynced(false);
+    h.feed([{ t: T0 + MINUTE, address: GLOBAL + 1 }, { t: T0 + 2 * MINUTE, address: GLOBAL + 2 }]);
+    h.pipeline.tick(T0 + 3 * MINUTE);
+    expect(h.pipeline.totals.heldBack).toBe(2);
+    expect(h.keyFiles()).toEqual([]);
+    h.pipeline.setClockSynced(true);
+    h.feed([{ t: T0 + 4 * MINUTE, address: GLOBAL + 3 }]);
+    h.pipeline.tick(T0 + 61 * MINUTE);
+    expect(h.reports).toHaveLength(1);
+    expect(h.reports[0]!.wifi!.frames).toBe(1);
+    expect(h.reports[0]!.quality.clock_synced).toBe(true);
+    h.store.close();
+  });
+
+  it('marks a window whose clock jumped forward, and splits one whose clock went back', () => {
+    const h = new Harness(dir, 32, { timeSource: 'wall' });
+    h.pipeline.start();
+    h.feed([{ t: T0 + 10 * MINUTE, address: GLOBAL + 1 }]);
+    h.pipeline.clockStepped(+5 * MINUTE);
+    h.feed([{ t: T0 + 30 * MINUTE, address: GLOBAL + 2 }]);
+    h.pipeline.tick(T0 + 60 * MINUTE);
+    expect(h.reports.map((r) => [r.window.start, r.wifi!.frames, r.quality.clock_synced, r.partial ?? false])).toEqual([
+      ['2026-11-22T10:00:00Z', 2, false, false],
+    ]);
+
+    h.feed([{ t: T0 + 70 * MINUTE, address: GLOBAL + 1 }]);
+    h.pipeline.clockStepped(-15 * MINUTE);
+    // Frames before 12:00, the end of the split window, are dropped: no window is counted twice.
+    h.feed([{ t: T0 + 55 * MINUTE, address: GLOBAL + 3 }]);
+    h.pipeline.tick(T0 + 58 * MINUTE);
+    expect(h.reports.map((r) => [r.window.start, r.wifi!.frames, r.quality.clock_synced, r.partial ?? false])).toEqual([
+      ['2026-11-22T10:00:00Z', 2, false, false],
+      ['2026-11-22T11:00:00Z', 1, false, true],
+    ]);
+    expect(h.pipeline.totals.dropped).toBe(1);
+    h.feed([{ t: T0 + 121 * MINUTE, address: GLOBAL + 4 }]);
+    h.pipeline.finishInput();
+    expect(h.reports.at(-1)).toMatchObject({ window: { start: '2026-11-22T12:00:00Z' }, quality: { clock_synced: true } });
     h.store.close();
   });
 });

@@ -45,7 +45,8 @@ export interface PipelineOptions {
   privacy: Pseudonymizer;
   windows: WindowStore;
   history: ReportHistory;
-  clockSynced: () => boolean;
+  /** Hold frames back (count them, but open no window) while the clock is not synchronized. */
+  requireSync?: boolean;
   logger: Logger;
   /** Called with each finished report, after it is safely in the outbox. */
   onReport?: (report: WindowReport) => void;
@@ -59,6 +60,8 @@ export interface PipelineTotals {
   frames: Partial<Record<SourceKind, number>>;
   malformed: Partial<Record<SourceKind, number>>;
   dropped: number;
+  /** Frames not counted because the clock was not synchronized. */
+  heldBack: number;
   reports: number;
 }
 
@@ -70,6 +73,8 @@ export class Pipeline implements ObservationSink {
   /** When the open window was last saved, on the monotonic clock. */
   private lastCheckpointMs: number;
   private readonly monotonicMs: () => number;
+  private clockSynced = true;
+  /** The clock was synchronized, and did not jump, for all of the open window so far. */
   private clockSyncedInWindow = true;
   /** Set while a frame is being handed over: that frame is read but not yet counted. */
   private inFrame = false;
@@ -79,7 +84,7 @@ export class Pipeline implements ObservationSink {
 
   constructor(private readonly options: PipelineOptions) {
     const perSource = () => Object.fromEntries(options.sources.map((kind) => [kind, 0]));
-    this.totals = { frames: perSource(), malformed: perSource(), dropped: 0, reports: 0 };
+    this.totals = { frames: perSource(), malformed: perSource(), dropped: 0, heldBack: 0, reports: 0 };
     this.monotonicMs = options.monotonicMs ?? (() => performance.now());
     this.lastCheckpointMs = this.monotonicMs();
   }
@@ -149,6 +154,28 @@ export class Pipeline implements ObservationSink {
     this.totals.dropped += frames;
   }
 
+  /** The clock's synchronization changed (the daemon's clock monitor says so). */
+  setClockSynced(synced: boolean): void {
+    this.clockSynced = synced;
+    if (!synced) this.clockSyncedInWindow = false;
+  }
+
+  /**
+   * The wall clock jumped. Forward: the open window closes on the new time as usual, marked.
+   * Back: the open window has seen later times than those to come, so it is finished here as a
+   * partial, marked report, and frames of windows already finished are dropped until the clock
+   * has caught up, so that no window is counted twice.
+   */
+  clockStepped(deltaMs: number): void {
+    const open = this.open;
+    if (open === null) return;
+    this.clockSyncedInWindow = false;
+    if (deltaMs > 0) return;
+    this.inFrame = false;
+    this.finishReport(open, true, open.lastTimeMs, this.cursor());
+    this.open = null;
+  }
+
   /**
    * The input ended (a replay, the demo): the open window is finished, partial unless the input
    * ran to its end (`untilMs`), and the cursor is cleared.
@@ -177,18 +204,21 @@ export class Pipeline implements ObservationSink {
   }
 
   private moveClock(timeMs: number): boolean {
+    if (this.options.requireSync === true && !this.clockSynced) {
+      if (this.inFrame) this.totals.heldBack++;
+      this.inFrame = false;
+      return false;
+    }
     let open = this.open;
     if (open !== null && timeMs >= open.span.endMs) {
       this.finishReport(open, false, open.span.endMs, this.cursor());
       open = this.open = null;
     }
     if (open === null) {
+      if (this.previousEndMs !== null && timeMs < this.previousEndMs) return this.dropLate();
       open = this.open = this.openWindow(timeMs);
     } else if (timeMs < open.span.startMs) {
-      open.dropped++;
-      this.totals.dropped++;
-      this.inFrame = false;
-      return false;
+      return this.dropLate();
     }
     if (this.resumePending) {
       this.resumePending = false;
@@ -197,11 +227,20 @@ export class Pipeline implements ObservationSink {
     open.advance(timeMs);
     if (--this.framesUntilClockCheck <= 0) {
       this.framesUntilClockCheck = CLOCK_CHECK_FRAMES;
-      if (!this.options.clockSynced()) this.clockSyncedInWindow = false;
       const due = this.monotonicMs() - this.lastCheckpointMs >= this.options.checkpointSeconds * 1000;
       if (due || open.changedEntries() >= (this.options.checkpointMaxEntries ?? Number.POSITIVE_INFINITY)) this.saveCheckpoint();
     }
     return true;
+  }
+
+  /** A frame (or tick) of a window that is already finished. */
+  private dropLate(): false {
+    if (this.inFrame) {
+      if (this.open !== null) this.open.dropped++;
+      this.totals.dropped++;
+    }
+    this.inFrame = false;
+    return false;
   }
 
   private openWindow(timeMs: number): WindowTally {
@@ -210,7 +249,7 @@ export class Pipeline implements ObservationSink {
     this.options.privacy.beginWindow(span.startMs);
     // A window that follows the one just closed was captured from its start.
     tally.resumeCapture(this.previousEndMs === span.startMs ? span.startMs : timeMs);
-    this.clockSyncedInWindow = this.options.clockSynced();
+    this.clockSyncedInWindow = this.clockSynced;
     this.options.logger.debug('window opened', { window: isoSeconds(span.startMs) });
     return tally;
   }

@@ -33,7 +33,6 @@ export interface SensorOptions {
   createSource: (skipFrames: number) => CaptureSource;
   versions: Record<string, string>;
   onReport?: (report: WindowReport) => void;
-  clockSynced?: () => boolean;
 }
 
 /** A directory the sensor cannot use: an operator's fix, not a bug (EX_CANTCREAT). */
@@ -105,7 +104,6 @@ export class Sensor {
       privacy,
       windows: store.windows,
       history: store.history,
-      clockSynced: this.options.clockSynced ?? (() => true),
       logger: logger.child('pipeline'),
       onReport: (report) => {
         this.options.onReport?.(report);
