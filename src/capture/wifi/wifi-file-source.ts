@@ -8,12 +8,10 @@
 import type { Logger } from '../../log/logger.js';
 import { CaptureFileError, EX_DATAERR, printablePath, sniffWifiCaptureFile, type CaptureFileInfo } from '../capture-file.js';
 import { OfflinePcap, SNAP_LENGTH } from '../libpcap.js';
-import { emptySighting, type SightingSink } from '../sighting.js';
+import type { SightingSink } from '../sighting.js';
 import type { CaptureSource, SourceStats } from '../source.js';
-import { FrameVerdict, parseWifiFrame, type WifiParseOptions } from './frame.js';
+import { PROBE_REQUEST_FILTER, WifiFrameDelivery, type WifiVerdictCounts } from './frame-delivery.js';
 
-/** Compiles for all four Wi-Fi link types (and only for them: libpcap refuses it on others). */
-const PROBE_REQUEST_FILTER = 'type mgt subtype probe-req';
 /** Frames delivered back to back before a paced replay lets other work run. */
 const PACED_BURST = 1024;
 /** setTimeout fires at once for longer delays; a longer wait is taken in steps. */
@@ -32,11 +30,7 @@ export interface WifiFileSourceOptions {
 }
 
 /** What became of the frames read so far; the parts add up to `stats().frames`. */
-export interface WifiFrameCounts {
-  accepted: number;
-  ignored: number;
-  malformed: number;
-  badFcs: number;
+export interface WifiFrameCounts extends WifiVerdictCounts {
   skipped: number;
 }
 
@@ -98,12 +92,11 @@ export class WifiFileSource implements CaptureSource {
   readonly description: string;
 
   private readonly paths: readonly string[];
-  private readonly parseOptions: WifiParseOptions;
+  private readonly delivery: WifiFrameDelivery;
   private readonly speed: number | undefined;
   private readonly logger: Logger;
-  private readonly sighting = emptySighting('wifi');
-  private readonly counts: WifiFrameCounts = { accepted: 0, ignored: 0, malformed: 0, badFcs: 0, skipped: 0 };
   private framesRead = 0;
+  private framesSkipped = 0;
   private skipRemaining: number;
   private started = false;
   private stopped = false;
@@ -124,7 +117,7 @@ export class WifiFileSource implements CaptureSource {
       throw new RangeError(`speed must be a positive number, not ${options.speed}`);
     }
     this.paths = [...options.paths];
-    this.parseOptions = { checkFcs: options.checkFcs };
+    this.delivery = new WifiFrameDelivery({ checkFcs: options.checkFcs });
     this.skipRemaining = skipFrames;
     this.speed = options.speed;
     this.logger = options.logger;
@@ -138,7 +131,7 @@ export class WifiFileSource implements CaptureSource {
   }
 
   frameCounts(): WifiFrameCounts {
-    return { ...this.counts };
+    return { ...this.delivery.counts, skipped: this.framesSkipped };
   }
 
   async stop(): Promise<void> {
@@ -158,7 +151,7 @@ export class WifiFileSource implements CaptureSource {
     for (const { path, info } of files) {
       if (this.stopped) break;
       this.logger.info('reading capture file', { path, format: info.format, link_type: info.linkType });
-      const before = { ...this.counts, frames: this.framesRead };
+      const before = { ...this.frameCounts(), frames: this.framesRead };
       // Let timers and sockets run between files.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.stopped) break;
@@ -170,16 +163,17 @@ export class WifiFileSource implements CaptureSource {
   }
 
   private logFileDone(path: string, before: WifiFrameCounts & { frames: number }): void {
-    const accepted = this.counts.accepted - before.accepted;
-    const badFcs = this.counts.badFcs - before.badFcs;
+    const counts = this.frameCounts();
+    const accepted = counts.accepted - before.accepted;
+    const badFcs = counts.badFcs - before.badFcs;
     this.logger.info('capture file read', {
       path,
       frames: this.framesRead - before.frames,
       accepted,
-      ignored: this.counts.ignored - before.ignored,
-      malformed: this.counts.malformed - before.malformed,
+      ignored: counts.ignored - before.ignored,
+      malformed: counts.malformed - before.malformed,
       bad_fcs: badFcs,
-      skipped: this.counts.skipped - before.skipped,
+      skipped: counts.skipped - before.skipped,
       stopped: this.stopped || undefined,
     });
     if (badFcs > 0 && accepted === 0) {
@@ -192,29 +186,8 @@ export class WifiFileSource implements CaptureSource {
     this.framesRead++;
     if (this.skipRemaining === 0) return true;
     this.skipRemaining--;
-    this.counts.skipped++;
+    this.framesSkipped++;
     return false;
-  }
-
-  private deliver(linkType: number, buf: Buffer, length: number, originalLength: number, timeMs: number, sink: SightingSink): void {
-    switch (parseWifiFrame(linkType, buf, length, this.sighting, this.parseOptions, originalLength)) {
-      case FrameVerdict.Accepted:
-        this.counts.accepted++;
-        this.sighting.timeMs = timeMs;
-        sink.onSighting(this.sighting);
-        break;
-      case FrameVerdict.Ignored:
-        this.counts.ignored++;
-        break;
-      case FrameVerdict.Malformed:
-        this.counts.malformed++;
-        sink.onMalformed('wifi', timeMs);
-        break;
-      case FrameVerdict.BadFcs:
-        this.counts.badFcs++;
-        sink.onMalformed('wifi', timeMs);
-        break;
-    }
   }
 
   /** Reads the file in one synchronous pass (libpcap's offline reading blocks anyway). */
@@ -226,7 +199,7 @@ export class WifiFileSource implements CaptureSource {
         // A throw here would unwind through libpcap's callback and end the process.
         try {
           if (this.takeFrame()) {
-            this.deliver(info.linkType, pcap.packet, pcap.capturedLength(), pcap.originalLength(), pcap.timeMs(), sink);
+            this.delivery.deliver(info.linkType, pcap.packet, pcap.capturedLength(), pcap.originalLength(), pcap.timeMs(), sink);
           }
         } catch (error) {
           this.failure = { error };
@@ -287,7 +260,7 @@ export class WifiFileSource implements CaptureSource {
             }
             const length = frames.copyTo(next, buf);
             this.takeFrame();
-            this.deliver(info.linkType, buf, length, frames.originalLength[next]!, timeMs, sink);
+            this.delivery.deliver(info.linkType, buf, length, frames.originalLength[next]!, timeMs, sink);
             next++;
           }
         } catch (error) {
