@@ -3,7 +3,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './config-command.js';
 import { registerDemoCommand } from './demo.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerReplayCommand } from './replay.js';
+import { registerRunCommand } from './run.js';
+import { registerStatusCommand } from './status.js';
 import { describeError, EXIT, exitCodeOf } from './errors.js';
 import { FOOTFALL_VERSION } from './version.js';
 
@@ -13,6 +16,9 @@ function buildProgram(): Command {
     .version(FOOTFALL_VERSION)
     .showHelpAfterError('(run footfall --help for usage)')
     .exitOverride();
+  registerRunCommand(program);
+  registerStatusCommand(program);
+  registerDoctorCommand(program);
   registerReplayCommand(program);
   registerDemoCommand(program);
   registerConfigCommand(program);
@@ -34,4 +40,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+// A command may have set its own non-zero exit status (doctor with a failed check) without an error.
+if (code !== EXIT.ok || process.exitCode === undefined) process.exitCode = code;

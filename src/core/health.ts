@@ -1,4 +1,4 @@
-/** The health payload: how the sensor itself is doing, for the retained `health` topic. */
+/** The health payload: how the sensor itself is doing, for the retained `health` topic and `footfall status`. */
 import type { SourceKind, SourceStats } from '../capture/source.js';
 import { isoSeconds } from '../count/windows.js';
 import { HEALTH_SCHEMA, type HealthPayload, type SourceHealth } from '../publish/payloads.js';
@@ -11,35 +11,47 @@ export interface HealthInputs {
   sources: () => ReadonlyMap<SourceKind, { state: string; stats: SourceStats }>;
   outboxDepth: () => number;
   lastPublish: () => string | null;
+  clock: () => { synced: boolean; steps: number };
   versions: Record<string, string>;
 }
 
-/** Builds health payloads; frames per second are measured between two payloads. */
-export class HealthReporter {
-  private previous: { atMs: number; frames: Partial<Record<SourceKind, number>> };
+/** Frames per second are averaged over about this long. */
+const RATE_WINDOW_MS = 60_000;
 
-  constructor(private readonly inputs: HealthInputs) {
-    this.previous = { atMs: inputs.startedAtMs, frames: {} };
+interface Sample {
+  atMs: number;
+  frames: Partial<Record<SourceKind, number>>;
+}
+
+/** Builds health payloads; `sample()` (called every second or so) keeps the rates current. */
+export class HealthReporter {
+  private readonly samples: Sample[] = [];
+
+  constructor(private readonly inputs: HealthInputs) {}
+
+  /** Remembers the frame counts now, for the rates; keeps about a minute of samples. */
+  sample(nowMs = Date.now()): void {
+    this.samples.push({ atMs: nowMs, frames: { ...this.inputs.totals.frames } });
+    while (this.samples.length > 2 && nowMs - this.samples[1]!.atMs >= RATE_WINDOW_MS) this.samples.shift();
   }
 
   payload(nowMs = Date.now()): HealthPayload {
     const { inputs } = this;
-    const seconds = Math.max((nowMs - this.previous.atMs) / 1000, 0.001);
+    const since = this.samples[0] ?? { atMs: inputs.startedAtMs, frames: {} };
+    const seconds = Math.max((nowMs - since.atMs) / 1000, 0.001);
     const sources: HealthPayload['sources'] = {};
-    const frames: Partial<Record<SourceKind, number>> = {};
     for (const [kind, source] of inputs.sources()) {
       const counted = inputs.totals.frames[kind] ?? 0;
-      frames[kind] = counted;
       const health: SourceHealth = {
         state: source.state,
-        frames_per_second: Math.round(((counted - (this.previous.frames[kind] ?? 0)) / seconds) * 10) / 10,
+        frames_per_second: Math.round(((counted - (since.frames[kind] ?? 0)) / seconds) * 10) / 10,
         frames: counted,
         malformed: inputs.totals.malformed[kind] ?? 0,
         dropped: source.stats.dropped,
       };
       sources[kind] = health;
     }
-    this.previous = { atMs: nowMs, frames };
+    const clock = inputs.clock();
     return {
       schema: HEALTH_SCHEMA,
       sensor: inputs.sensorId,
@@ -48,6 +60,7 @@ export class HealthReporter {
       sources,
       outbox_depth: inputs.outboxDepth(),
       last_publish: inputs.lastPublish(),
+      clock: { synced: clock.synced, steps: clock.steps, held_back_frames: inputs.totals.heldBack },
       versions: inputs.versions,
     };
   }

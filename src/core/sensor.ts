@@ -8,8 +8,8 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
-import type { MqttPublisher } from '../publish/mqtt-publisher.js';
-import type { WindowReport } from '../publish/payloads.js';
+import type { MqttPublisher, PublisherState } from '../publish/mqtt-publisher.js';
+import type { HealthPayload, LivePayload, WindowReport } from '../publish/payloads.js';
 import { Store } from '../store/store.js';
 import { HealthReporter } from './health.js';
 import { Pipeline } from './pipeline.js';
@@ -33,6 +33,15 @@ export interface SensorOptions {
   createSource: (skipFrames: number) => CaptureSource;
   versions: Record<string, string>;
   onReport?: (report: WindowReport) => void;
+  /** Hold frames back while the clock is not synchronized (the daemon). */
+  requireSync?: boolean;
+}
+
+/** What `footfall status` shows of a running sensor. */
+export interface SensorSnapshot {
+  health: HealthPayload;
+  live: LivePayload | undefined;
+  publisher: PublisherState | undefined;
 }
 
 /** A directory the sensor cannot use: an operator's fix, not a bug (EX_CANTCREAT). */
@@ -64,7 +73,13 @@ export class Sensor {
   private pipeline: Pipeline | undefined;
   private source: CaptureSource | undefined;
   private publisher: MqttPublisher | undefined;
+  private health: HealthReporter | undefined;
+  private clock = { synced: true, steps: 0 };
   private tickTimer: NodeJS.Timeout | undefined;
+  /** When the pipeline last moved on the daemon's timer (monotonic ms), for the watchdog. */
+  private lastTickMs = performance.now();
+  /** The source's drop count already handed to the pipeline. */
+  private droppedSeen = 0;
   private stopped = false;
   private stopping: Promise<void> | undefined;
 
@@ -98,6 +113,7 @@ export class Sensor {
       checkpointSeconds: config.store.checkpoint_seconds,
       checkpointMaxEntries: this.options.interactive ? INTERACTIVE_CHECKPOINT_MAX_ENTRIES : undefined,
       historyDays: config.store.history_days,
+      requireSync: this.options.requireSync,
       timeSource: this.options.timeSource,
       input: this.options.input,
       position: () => this.source?.stats().frames ?? 0,
@@ -115,18 +131,19 @@ export class Sensor {
     if (skipFrames > 0) logger.info('continuing the input where the previous run stopped', { frames_done: skipFrames });
     const source = (this.source = this.options.createSource(skipFrames));
 
+    const health = (this.health = new HealthReporter({
+      sensorId: config.sensor.id,
+      startedAtMs,
+      totals: pipeline.totals,
+      sources: () => new Map([[source.kind, { state: this.stopped ? 'stopped' : 'capturing', stats: source.stats() }]]),
+      outboxDepth: () => store.outbox.depth(),
+      lastPublish: () => this.publisher?.state().lastPublish ?? null,
+      clock: () => this.clock,
+      versions: { ...this.options.versions, sqlite: store.sqliteVersion() },
+    }));
     if (this.options.publish) {
       const url = config.mqtt.url;
       if (url === null) throw new Error('publishing needs mqtt.url');
-      const health = new HealthReporter({
-        sensorId: config.sensor.id,
-        startedAtMs,
-        totals: pipeline.totals,
-        sources: () => new Map([[source.kind, { state: this.stopped ? 'stopped' : 'capturing', stats: source.stats() }]]),
-        outboxDepth: () => store.outbox.depth(),
-        lastPublish: () => this.publisher?.state().lastPublish ?? null,
-        versions: { ...this.options.versions, sqlite: store.sqliteVersion() },
-      });
       // Loaded only to publish: the MQTT client takes longer to load than a replay of thousands of frames.
       const { MqttPublisher } = await import('../publish/mqtt-publisher.js');
       this.publisher = new MqttPublisher({
@@ -142,8 +159,47 @@ export class Sensor {
     }
 
     if (this.options.timeSource === 'wall') {
-      this.tickTimer = setInterval(() => pipeline.tick(Date.now() - LATE_FRAME_GRACE_MS), TICK_MS);
+      this.tickTimer = setInterval(() => {
+        pipeline.addDropped(this.newDrops());
+        pipeline.tick(Date.now() - LATE_FRAME_GRACE_MS);
+        health.sample();
+        this.lastTickMs = performance.now();
+      }, TICK_MS);
     }
+  }
+
+  /** Frames the capture lost since the last look: they count against the open window. */
+  private newDrops(): number {
+    const dropped = this.source?.stats().dropped ?? 0;
+    const fresh = dropped - this.droppedSeen;
+    this.droppedSeen = dropped;
+    return fresh;
+  }
+
+  /** Captures until stop() (a live interface). Rejects with the source's error if capture fails. */
+  async capture(): Promise<void> {
+    await this.source!.run(this.privacy!);
+  }
+
+  /** The clock monitor's news, for the pipeline. */
+  clockSyncChanged(synced: boolean): void {
+    this.clock = { ...this.clock, synced };
+    this.pipeline?.setClockSynced(synced);
+  }
+
+  clockStepped(deltaMs: number): void {
+    this.clock = { ...this.clock, steps: this.clock.steps + 1 };
+    this.pipeline?.clockStepped(deltaMs);
+  }
+
+  /** Milliseconds since the pipeline last moved on the daemon's timer. */
+  sinceLastTickMs(): number {
+    return performance.now() - this.lastTickMs;
+  }
+
+  snapshot(): SensorSnapshot {
+    const nowMs = Date.now();
+    return { health: this.health!.payload(nowMs), live: this.pipeline!.live(nowMs), publisher: this.publisher?.state() };
   }
 
   /**

@@ -56,6 +56,7 @@ function makeHealth(i: number): HealthPayload {
     sources: { wifi: { state: 'capturing', frames_per_second: 12.5, frames: 100 * i, malformed: 0, dropped: 0 } },
     outbox_depth: 0,
     last_publish: null,
+    clock: { synced: true, steps: 0, held_back_frames: 0 },
     versions: { footfall: '0.1.0' },
   };
 }

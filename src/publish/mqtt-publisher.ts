@@ -24,6 +24,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox, OutboxEntry } from '../store/outbox.js';
+import { displayUrl } from './broker-url.js';
 import { topicFor, type HealthPayload, type LivePayload, type StatusPayload, type TopicName } from './payloads.js';
 
 /** The `mqtt` section of the config, with a broker to publish to. */
@@ -58,18 +59,6 @@ const RETRY_AFTER_FAILURE_MS = 5000;
 const ONLINE: StatusPayload = { state: 'online' };
 const OFFLINE: StatusPayload = { state: 'offline' };
 
-/** The URL without user name and password, for logs. */
-function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//');
-  }
-}
-
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -80,6 +69,20 @@ async function readSetting(key: string, file: string): Promise<Buffer> {
   } catch (err) {
     throw new Error(`mqtt.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? errorText(err)})`);
   }
+}
+
+/** User name, password (read from its file) and TLS material from the config, as mqtt.js takes them. */
+export async function credentialOptions(settings: MqttSettings): Promise<IClientOptions> {
+  const options: IClientOptions = { rejectUnauthorized: settings.reject_unauthorized };
+  if (settings.username !== null) options.username = settings.username;
+  if (settings.password_file !== null) {
+    const text = (await readSetting('password_file', settings.password_file)).toString('utf8');
+    options.password = (text.split(/\r?\n/, 1)[0] ?? '').trim();
+  }
+  if (settings.ca_file !== null) options.ca = await readSetting('ca_file', settings.ca_file);
+  if (settings.cert_file !== null) options.cert = await readSetting('cert_file', settings.cert_file);
+  if (settings.key_file !== null) options.key = await readSetting('key_file', settings.key_file);
+  return options;
 }
 
 export class MqttPublisher {
@@ -206,27 +209,17 @@ export class MqttPublisher {
   }
 
   private async clientOptions(): Promise<IClientOptions> {
-    const settings = this.options.mqtt;
-    const options: IClientOptions = {
+    return {
+      ...(await credentialOptions(this.options.mqtt)),
       clientId: this.clientId,
       clean: true,
-      keepalive: settings.keepalive_seconds,
+      keepalive: this.options.mqtt.keepalive_seconds,
       reconnectPeriod: FIRST_RETRY_MS,
       // A refused CONNACK (bad password, not authorised) is retried like any other failure.
       reconnectOnConnackError: true,
       queueQoSZero: false,
       will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(OFFLINE)), qos: 1, retain: true },
-      rejectUnauthorized: settings.reject_unauthorized,
     };
-    if (settings.username !== null) options.username = settings.username;
-    if (settings.password_file !== null) {
-      const text = (await readSetting('password_file', settings.password_file)).toString('utf8');
-      options.password = (text.split(/\r?\n/, 1)[0] ?? '').trim();
-    }
-    if (settings.ca_file !== null) options.ca = await readSetting('ca_file', settings.ca_file);
-    if (settings.cert_file !== null) options.cert = await readSetting('cert_file', settings.cert_file);
-    if (settings.key_file !== null) options.key = await readSetting('key_file', settings.key_file);
-    return options;
   }
 
   private onConnect(): void {

@@ -102,6 +102,8 @@ export interface HealthPayload {
   outbox_depth: number;
   /** When the broker last acknowledged a report; null before the first. */
   last_publish: string | null;
+  /** Whether the clock is synchronized, how often it jumped, and frames not counted while it was not. */
+  clock: { synced: boolean; steps: number; held_back_frames: number };
   versions: Record<string, string>;
 }
 

@@ -1,0 +1,30 @@
+/** `footfall run`: the daemon that systemd runs. */
+import type { Command } from 'commander';
+import { Daemon } from '../core/daemon.js';
+import { addCommonOptions, commandLogger, loadCommandConfig, type CommonOptions } from './common.js';
+import { onStopSignal } from './signals.js';
+import { softwareVersions } from './version.js';
+
+async function run(options: CommonOptions): Promise<void> {
+  const config = loadCommandConfig(options);
+  const logger = commandLogger(config);
+  const daemon = new Daemon(config, logger, softwareVersions());
+  const removeSignalHandler = onStopSignal(async (signal) => {
+    logger.info('stopping', { signal });
+    await daemon.stop();
+  });
+  try {
+    await daemon.start();
+    await daemon.run();
+  } finally {
+    await daemon.stop();
+    removeSignalHandler();
+  }
+  logger.info('stopped');
+}
+
+export function registerRunCommand(program: Command): void {
+  addCommonOptions(
+    program.command('run').description('the daemon: capture on the monitor interface, count, publish (systemd runs this)'),
+  ).action(run);
+}

@@ -1,0 +1,146 @@
+/**
+ * `footfall status`: the running daemon's state from its status file, and the devices of the
+ * last 24 windows from the local history. `--json` for scripts, `--watch` to refresh.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Command } from 'commander';
+import type { DaemonStatus } from '../core/status-file.js';
+import { readStatus, STATUS_INTERVAL_MS } from '../core/status-file.js';
+import type { WindowReport } from '../publish/payloads.js';
+import { DATABASE_FILE } from '../store/database.js';
+import { ReportHistory } from '../store/history.js';
+import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
+import { OperatorError } from './errors.js';
+
+interface StatusOptions extends CommonOptions {
+  json?: boolean;
+  watch?: boolean;
+}
+
+/** LSB's exit status for "program is not running", which scripts and monitoring know. */
+const NOT_RUNNING = 3;
+const HISTORY_WINDOWS = 24;
+const SPARKS = '▁▂▃▄▅▆▇█';
+
+interface HistoryPoint {
+  window: string;
+  devices: number | null;
+  addresses: number | null;
+}
+
+/** The last windows from the local history, read-only; empty when there is no database yet. */
+function readHistory(stateDir: string): HistoryPoint[] {
+  const file = path.join(stateDir, DATABASE_FILE);
+  if (!fs.existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return new ReportHistory(db).recent(HISTORY_WINDOWS).map((report: WindowReport) => ({
+      window: report.window.start,
+      devices: report.wifi?.devices ?? null,
+      addresses: report.wifi?.addresses ?? null,
+    }));
+  } finally {
+    db.close();
+  }
+}
+
+export function sparkline(values: readonly number[]): string {
+  if (values.length === 0) return '';
+  const max = Math.max(...values);
+  return values.map((v) => SPARKS[max === 0 ? 0 : Math.round((v / max) * (SPARKS.length - 1))]).join('');
+}
+
+const count = (n: number) => n.toLocaleString('en');
+
+function duration(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m` : `${m}m ${seconds % 60}s`;
+}
+
+function gigabytes(bytes: number): string {
+  return `${(bytes / 1e9).toFixed(1)} GB`;
+}
+
+export function describeStatus(status: DaemonStatus, history: HistoryPoint[]): string {
+  const { health, window } = status;
+  const lines = [`footfall ${status.sensor}: running, pid ${status.pid}, up ${duration(health.uptime_seconds)} (since ${status.started_at})`];
+  for (const [kind, source] of Object.entries(health.sources)) {
+    lines.push(
+      `capture   ${kind} on ${status.capture.interface} (channels ${status.capture.channels.join(',') || 'unchanged'}): ${source.state}, ` +
+        `${source.frames_per_second} frames/s, ${count(source.frames)} frames, ${count(source.malformed)} malformed, ${count(source.dropped)} dropped`,
+    );
+  }
+  if (window === null) {
+    lines.push('window    none open');
+  } else {
+    const wifi = window.wifi;
+    const zones = wifi ? Object.entries(wifi.zones).map(([name, n]) => `${name} ${n}`).join(', ') : '';
+    lines.push(
+      `window    ${window.window.start} to ${window.window.end.slice(11)} so far: ` +
+        (wifi
+          ? `${count(wifi.frames)} frames, ${count(wifi.addresses)} addresses (${count(wifi.addresses_global)} global, ${count(wifi.addresses_randomized)} randomized), ${count(wifi.devices)} devices${zones ? `; zones ${zones}` : ''}`
+          : 'no source counts'),
+    );
+  }
+  lines.push(`outbox    ${count(health.outbox_depth)} reports waiting; last published ${health.last_publish ?? 'never'}`);
+  const broker = status.broker;
+  if (broker.url === null) lines.push('broker    none (publishing is off: set mqtt.url)');
+  else {
+    const error = broker.last_error === null ? '' : ` (last error: ${broker.last_error} at ${broker.last_error_at})`;
+    lines.push(`broker    ${broker.url} ${broker.connected ? 'connected' : 'NOT connected'}${error}`);
+  }
+  const clock = health.clock;
+  lines.push(
+    `clock     ${clock.synced ? 'synchronized' : 'NOT synchronized'}` +
+      `${status.clock.require_sync && !clock.synced ? ' (windows held back)' : ''}, ${count(clock.held_back_frames)} frames held back, ${clock.steps} jumps`,
+  );
+  lines.push(`disk      ${status.disk.state_dir}: ${gigabytes(status.disk.free_bytes)} free of ${gigabytes(status.disk.total_bytes)}`);
+  const devices = history.map((h) => h.devices ?? 0);
+  lines.push(
+    history.length === 0
+      ? 'history   no finished window yet'
+      : `history   devices, last ${history.length} windows: ${sparkline(devices)}  (${history[0]!.window} to now; min ${Math.min(...devices)}, max ${Math.max(...devices)})`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+async function status(options: StatusOptions): Promise<void> {
+  const config = loadCommandConfig(options);
+  const show = () => {
+    const reading = readStatus(config.paths.runtime_dir);
+    if (!reading.running) {
+      throw new OperatorError(`no footfall daemon is running: ${reading.reason}. Start it with: systemctl start footfall`, NOT_RUNNING);
+    }
+    const history = readHistory(config.paths.state_dir);
+    return options.json ? `${JSON.stringify({ ...reading.status, history })}\n` : describeStatus(reading.status, history);
+  };
+  if (!options.watch) {
+    process.stdout.write(show());
+    return;
+  }
+  for (;;) {
+    let text: string;
+    try {
+      text = show();
+    } catch (error) {
+      text = `${(error as Error).message}\n`;
+    }
+    // Clear the screen and go home, then the new state.
+    process.stdout.write(options.json ? text : `\x1b[2J\x1b[H${text}`);
+    await new Promise((resolve) => setTimeout(resolve, STATUS_INTERVAL_MS));
+  }
+}
+
+export function registerStatusCommand(program: Command): void {
+  addCommonOptions(
+    program
+      .command('status')
+      .description("the running daemon's state: capture, the open window, outbox, broker, clock, disk, recent windows")
+      .option('--json', 'machine-readable output')
+      .option('--watch', 'refresh every 2 s until interrupted'),
+  ).action(status);
+}

@@ -1,0 +1,141 @@
+/**
+ * `footfall run`, composed: the monitor interface and channel plan, the Sensor on a live capture
+ * with the wall clock, the clock monitor, the status file for `footfall status`, and systemd's
+ * readiness and watchdog. Each part starts in that order and stops in the reverse one.
+ */
+import { MonitorInterface } from '../capture/wifi/monitor-interface.js';
+import { WifiLiveSource } from '../capture/wifi/wifi-live-source.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { displayUrl } from '../publish/broker-url.js';
+import { ClockMonitor } from './clock.js';
+import { Sensor } from './sensor.js';
+import { diskSpace, StatusFileWriter, type DaemonStatus } from './status-file.js';
+import { SystemdNotifier } from './systemd-notify.js';
+
+/** The watchdog is fed only if the pipeline moved on its timer this recently. */
+const STALL_MS = 5000;
+
+export class Daemon {
+  private monitor: MonitorInterface | undefined;
+  private sensor: Sensor | undefined;
+  private clock: ClockMonitor | undefined;
+  private statusFile: StatusFileWriter | undefined;
+  private notifier: SystemdNotifier | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private capturing: Promise<void> | undefined;
+  private captureFailed = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly versions: Record<string, string>,
+  ) {}
+
+  /** Starts every part; rejects (after undoing what started) when one cannot start. */
+  async start(): Promise<void> {
+    const { config, logger } = this;
+    const wifi = config.capture.wifi;
+    const startedAt = new Date().toISOString();
+    try {
+      this.monitor = new MonitorInterface({
+        interface: wifi.interface,
+        createMonitor: wifi.create_monitor,
+        monitorInterface: wifi.monitor_interface,
+        channels: wifi.channels,
+        hopMs: wifi.hop_ms,
+        logger: logger.child('monitor'),
+      });
+      const captureInterface = await this.monitor.start();
+      const sensor = (this.sensor = new Sensor({
+        config,
+        logger,
+        input: 'live',
+        timeSource: 'wall',
+        publish: config.mqtt.url !== null,
+        interactive: true,
+        requireSync: config.clock.require_sync,
+        createSource: () =>
+          new WifiLiveSource({
+            interface: captureInterface,
+            linkType: wifi.link_type,
+            checkFcs: wifi.check_fcs,
+            bufferKb: wifi.buffer_kb,
+            logger: logger.child('capture'),
+          }),
+        versions: this.versions,
+      }));
+      await sensor.start();
+      this.capturing = sensor.capture();
+      this.capturing.catch(() => {
+        this.captureFailed = true;
+      });
+      // The source opens its interface as soon as it runs: one turn of the event loop tells
+      // whether it could, so that a missing interface fails start, before READY=1.
+      await Promise.race([this.capturing, new Promise((resolve) => setImmediate(resolve))]);
+      this.clock = new ClockMonitor({ syncCommand: config.clock.sync_command, checkSeconds: config.clock.check_seconds, logger: logger.child('clock') });
+      await this.clock.start({ onSyncChange: (synced) => sensor.clockSyncChanged(synced), onStep: (delta) => sensor.clockStepped(delta) });
+      this.statusFile = new StatusFileWriter(config.paths.runtime_dir, () => this.status(captureInterface, startedAt));
+      this.statusFile.start();
+      this.notifier = SystemdNotifier.fromEnvironment(process.env, logger.child('systemd'));
+      await this.notifier?.notify('READY=1', `STATUS=capturing on ${captureInterface}`);
+      const watchdogMs = this.notifier?.watchdogIntervalMs;
+      if (watchdogMs !== undefined) this.watchdogTimer = setInterval(() => void this.feedWatchdog(), watchdogMs);
+      logger.info('capturing', { interface: captureInterface, channels: wifi.channels.join(',') || 'unchanged', publish: config.mqtt.url !== null });
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** Captures until stop(); rejects when capture fails (the interface went away, say). */
+  async run(): Promise<void> {
+    await this.capturing;
+  }
+
+  /** Stops in reverse order; concurrent calls share one stop. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
+    clearInterval(this.watchdogTimer);
+    await this.notifier?.notify('STOPPING=1');
+    this.statusFile?.stop();
+    this.clock?.stop();
+    await this.sensor?.stop();
+    await this.monitor?.stop();
+    this.notifier?.close();
+  }
+
+  private async feedWatchdog(): Promise<void> {
+    const moving = !this.captureFailed && this.sensor !== undefined && this.sensor.sinceLastTickMs() < STALL_MS;
+    if (moving) await this.notifier?.notify('WATCHDOG=1');
+    else this.logger.warn('the pipeline is not moving; not feeding the watchdog');
+  }
+
+  private status(captureInterface: string, startedAt: string): DaemonStatus {
+    const { config } = this;
+    const snapshot = this.sensor!.snapshot();
+    return {
+      schema: 'footfall.status/1',
+      pid: process.pid,
+      sensor: config.sensor.id,
+      started_at: startedAt,
+      updated_at: new Date().toISOString(),
+      capture: { interface: captureInterface, channels: config.capture.wifi.channels },
+      health: snapshot.health,
+      window: snapshot.live ?? null,
+      broker: {
+        url: config.mqtt.url === null ? null : displayUrl(config.mqtt.url),
+        connected: snapshot.publisher?.connected ?? false,
+        last_error: snapshot.publisher?.lastError ?? null,
+        last_error_at: snapshot.publisher?.lastErrorAt ?? null,
+      },
+      clock: { synced: snapshot.health.clock.synced, require_sync: config.clock.require_sync },
+      disk: { state_dir: config.paths.state_dir, ...diskSpace(config.paths.state_dir) },
+    };
+  }
+}

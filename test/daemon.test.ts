@@ -1,0 +1,226 @@
+/**
+ * `footfall run` end to end, as systemd runs it, on a veth pair inside a network namespace the
+ * test makes (radiotap frames injected from outside), with a fake iw on PATH and a notify
+ * socket standing in for systemd: readiness and watchdog, windows held back until the clock is
+ * synchronized, frames counted, drops reported, `footfall status` and `footfall doctor` against
+ * the running daemon (human and --json), and SIGTERM on a quiet interface.
+ */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonStatus } from '../src/core/status-file.js';
+import { FOOTFALL_BIN, runCli } from './helpers/cli.js';
+import { installFakeIw, type FakeIw } from './helpers/fake-iw.js';
+import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
+import { filesUnder, findLeaks } from './helpers/leak-scan.js';
+import { createNetns, injector, netnsUnavailable, type Netns } from './helpers/netns.js';
+import { probeFrame, testAddresses } from './helpers/probe-frames.js';
+
+const unavailable = netnsUnavailable();
+
+interface NotifySocket {
+  messages: string[];
+  close(): void;
+}
+
+/** A unix datagram socket like systemd's, collecting what the daemon notifies. */
+function notifySocket(file: string): NotifySocket {
+  const unix = createRequire(import.meta.url)('unix-dgram') as {
+    createSocket(type: string, listener: (message: Buffer) => void): { bind(path: string): void; close(): void };
+  };
+  const messages: string[] = [];
+  const socket = unix.createSocket('unix_dgram', (message) => messages.push(message.toString()));
+  socket.bind(file);
+  return { messages, close: () => socket.close() };
+}
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  let dir: string;
+  let ns: Netns;
+  let iw: FakeIw;
+  let notify: NotifySocket;
+  let daemon: ChildProcess;
+  let stderr = '';
+  const exited = { code: undefined as number | null | undefined };
+  let dirs: string[];
+  let configFile: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-daemon-'));
+    ns = await createNetns();
+    iw = installFakeIw({ interfaces: { [ns.inner]: 'monitor' } });
+    notify = notifySocket(path.join(dir, 'notify'));
+    const state = path.join(dir, 'state');
+    const runtime = path.join(dir, 'run');
+    dirs = ['--state-dir', state, '--runtime-dir', runtime];
+    configFile = path.join(dir, 'footfall.yaml');
+    fs.writeFileSync(
+      configFile,
+      [
+        'sensor:',
+        '  id: daemon-test',
+        'capture:',
+        '  wifi:',
+        `    interface: ${ns.inner}`,
+        '    link_type: radiotap',
+        '    channels: [1, 6, 11]',
+        '    hop_ms: 200',
+        '    buffer_kb: 64',
+        'clock:',
+        `  sync_command: test -e ${path.join(dir, 'synced')}`,
+        '  check_seconds: 1',
+        '',
+      ].join('\n'),
+    );
+    // Finished windows in the local history, as a daemon that ran before would have left them.
+    const history = await generatedCapture(GENERATED_CAPTURES['radiotap, mixed layouts, 6 h']!);
+    expect((await runCli(['replay', history.path, '--config', configFile, ...dirs, '--log-level', 'warn'])).code).toBe(0);
+
+    daemon = ns.exec([process.execPath, FOOTFALL_BIN, 'run', '--config', configFile, ...dirs, '--log-level', 'debug'], {
+      env: { ...process.env, PATH: iw.path, NOTIFY_SOCKET: path.join(dir, 'notify'), WATCHDOG_USEC: '1000000' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    daemon.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    daemon.on('exit', (code) => (exited.code = code));
+    await until('READY=1', () => notify.messages.find((m) => m.includes('READY=1')));
+  });
+
+  afterAll(async () => {
+    if (daemon && exited.code === undefined) daemon.kill('SIGKILL');
+    notify?.close();
+    iw?.remove();
+    await ns?.remove();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const status = async () => {
+    const result = await runCli(['status', '--json', '--config', configFile, ...dirs]);
+    return result.code === 0 ? (JSON.parse(result.stdout) as DaemonStatus & { history: Array<{ devices: number }> }) : undefined;
+  };
+  const send = (addresses: number[]) => {
+    const outer = injector(ns.outer);
+    try {
+      addresses.forEach((address, i) => outer.send(probeFrame(address, i)));
+    } finally {
+      outer.close();
+    }
+  };
+
+  it('holds frames back until the clock is synchronized, then counts them', async () => {
+    send(testAddresses(20));
+    const held = await until('held-back frames', async () => {
+      const s = await status();
+      return s && s.health.clock.held_back_frames >= 20 ? s : undefined;
+    });
+    expect(held.window).toBeNull();
+    expect(held.clock).toEqual({ synced: false, require_sync: true });
+
+    fs.writeFileSync(path.join(dir, 'synced'), '');
+    await until('a synchronized clock', async () => ((await status())?.clock.synced ? true : undefined));
+    send(testAddresses(50, 1000));
+    const counted = await until('50 frames in the open window', async () => {
+      const s = await status();
+      return s?.window?.wifi?.frames === 50 ? s : undefined;
+    });
+    expect(counted.window!.wifi).toMatchObject({ frames: 50, addresses: 50, addresses_global: 25, addresses_randomized: 25 });
+    expect(counted.health.sources.wifi).toMatchObject({ state: 'capturing', frames: 50 });
+  });
+
+  it('feeds the watchdog while the pipeline moves', async () => {
+    const before = notify.messages.filter((m) => m === 'WATCHDOG=1').length;
+    await until('two more watchdog pings', () => (notify.messages.filter((m) => m === 'WATCHDOG=1').length >= before + 2 ? true : undefined));
+  });
+
+  it('reports the frames the kernel dropped', async () => {
+    daemon.kill('SIGSTOP');
+    send(testAddresses(5000, 2000));
+    daemon.kill('SIGCONT');
+    const s = await until('dropped frames', async () => {
+      const current = await status();
+      return current && current.health.sources.wifi!.dropped > 0 ? current : undefined;
+    });
+    expect(s.health.sources.wifi!.dropped + s.health.sources.wifi!.frames).toBeLessThanOrEqual(50 + 5000);
+  });
+
+  it('footfall status shows the daemon to a person, with the recent windows as a sparkline', async () => {
+    const result = await runCli(['status', '--config', configFile, ...dirs]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^footfall daemon-test: running, pid \d+/);
+    expect(result.stdout).toContain(`capture   wifi on ${ns.inner} (channels 1,6,11): capturing`);
+    expect(result.stdout).toMatch(/clock {5}synchronized/);
+    expect(result.stdout).toMatch(/history {3}devices, last \d+ windows: [▁▂▃▄▅▆▇█]+/);
+    const json = (await status())!;
+    expect(json.history.length).toBeGreaterThan(3);
+    expect(json.broker).toMatchObject({ url: null, connected: false });
+  });
+
+  it('footfall doctor checks the running sensor, human and --json', async () => {
+    const env = { PATH: iw.path };
+    const human = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      let out = '';
+      const child = ns.exec([process.execPath, FOOTFALL_BIN, 'doctor', '--config', configFile, ...dirs], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(human.out).toMatch(/^PASS {2}config/m);
+    expect(human.out).toContain(`PASS  interface    ${ns.inner} is in monitor mode`);
+    expect(human.out).toMatch(/^WARN {2}link type .*decoded as radiotap/m);
+    expect(human.out).toMatch(/^PASS {2}clock/m);
+    expect(human.out).toMatch(/^PASS {2}daemon/m);
+    // The test's runtime directory is not a tmpfs: a failure, so doctor exits 1.
+    expect(human.out).toMatch(/^FAIL {2}runtime dir/m);
+    expect(human.code).toBe(1);
+
+    const json = await runCli(['doctor', '--json', '--config', configFile, ...dirs], env);
+    const results = (JSON.parse(json.stdout) as { results: Array<{ check: string; status: string; fix?: string }> }).results;
+    expect(results.map((r) => r.check)).toEqual(['config', 'interface', 'link type', 'capabilities', 'bluetooth', 'broker', 'clock', 'disk', 'runtime dir', 'daemon']);
+    expect(results.filter((r) => r.status !== 'pass').every((r) => typeof r.fix === 'string')).toBe(true);
+  });
+
+  it('hops through the channel plan with iw', () => {
+    const channels = iw.calls().filter((c) => c.argv.join(' ').startsWith(`dev ${ns.inner} set channel`)).map((c) => c.argv.at(-1));
+    expect(channels.length).toBeGreaterThan(6);
+    expect(channels.slice(0, 6)).toEqual(['1', '6', '11', '1', '6', '11']);
+  });
+
+  it('writes no address it heard anywhere: logs, status, doctor, runtime and state directories', async () => {
+    const outputs = [
+      { name: 'daemon stderr', data: stderr },
+      { name: 'status', data: (await runCli(['status', '--config', configFile, ...dirs])).stdout },
+      { name: 'status --json', data: (await runCli(['status', '--json', '--config', configFile, ...dirs])).stdout },
+      { name: 'doctor', data: (await runCli(['doctor', '--json', '--config', configFile, ...dirs], { PATH: iw.path })).stdout },
+      ...filesUnder(path.join(dir, 'run')),
+      ...filesUnder(path.join(dir, 'state')),
+    ];
+    expect(stderr).toContain('debug');
+    const heard = [...testAddresses(20), ...testAddresses(50, 1000), ...testAddresses(5000, 2000)];
+    const text = heard.map((a) => a.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:'));
+    expect(findLeaks(text, outputs)).toEqual([]);
+  });
+
+  it('stops on SIGTERM within 5 s on a quiet interface, saying STOPPING=1, and status then says it is not running', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = Date.now();
+    daemon.kill('SIGTERM');
+    await until('the daemon to exit', () => (exited.code === undefined ? undefined : true), 5000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(exited.code, stderr).toBe(0);
+    expect(notify.messages).toContain('STOPPING=1');
+    const after = await runCli(['status', '--config', configFile, ...dirs]);
+    expect(after.code).toBe(3);
+    expect(after.stderr).toContain('no footfall daemon is running');
+  });
+});

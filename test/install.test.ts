@@ -1,0 +1,257 @@
+/**
+ * scripts/install.sh, scripts/uninstall.sh and scripts/build-deb.sh, run on a copy of this built
+ * clone (--from-build: no npm ci) into staging trees (--destdir), so the machine is not touched.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOnPath, unitDirectives, unitValue } from './helpers/systemd-unit.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+const EXAMPLE = fs.readFileSync(path.join(REPO, 'config/footfall.example.yaml'), 'utf8');
+const NODE = '/usr/bin/node';
+
+let work: string;
+let clone: string;
+let stage: string;
+
+/** A copy of what install.sh reads; node_modules hard-linked where the file system allows. */
+function copyBuiltClone(to: string): void {
+  fs.mkdirSync(to);
+  for (const entry of ['package.json', 'package-lock.json', 'README.md', 'dist', 'config', 'scripts', 'systemd']) {
+    fs.cpSync(path.join(REPO, entry), path.join(to, entry), { recursive: true });
+  }
+  try {
+    execFileSync('cp', ['-al', path.join(REPO, 'node_modules'), to], { stdio: 'ignore' });
+  } catch {
+    execFileSync('cp', ['-a', path.join(REPO, 'node_modules'), to]);
+  }
+}
+
+function script(name: string, args: string[]) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FOOTFALL_')));
+  const result = spawnSync('bash', [path.join(clone, 'scripts', name), ...args], { encoding: 'utf8', env });
+  return { ...result, output: `${result.stdout}${result.stderr}` };
+}
+
+const install = (destdir: string, ...more: string[]) =>
+  script('install.sh', ['--destdir', destdir, '--no-deps', '--no-start', '--from-build', '--node', NODE, ...more]);
+
+/** Every path under `root` with its type and mode, sorted. */
+function listing(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      const stat = fs.lstatSync(full);
+      out.push(`${path.relative(root, full)} ${stat.mode.toString(8)}`);
+      if (entry.isDirectory()) walk(full);
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+const staged = (...parts: string[]) => path.join(stage, ...parts);
+const modeOf = (file: string) => (fs.statSync(file).mode & 0o7777).toString(8);
+
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-install-'));
+  clone = path.join(work, 'clone');
+  stage = path.join(work, 'stage');
+  copyBuiltClone(clone);
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe('install.sh and uninstall.sh into a staging tree', () => {
+  it('installs the app, the launcher, the unit and the example config, and the staged footfall works', () => {
+    const result = install(stage);
+    expect(result.status, result.output).toBe(0);
+    expect(result.stdout).toContain('installing the example config');
+
+    expect(fs.readFileSync(staged('etc/systemd/system/footfall.service'), 'utf8')).toBe(
+      fs.readFileSync(path.join(REPO, 'systemd/footfall.service'), 'utf8'),
+    );
+    expect(modeOf(staged('etc/systemd/system/footfall.service'))).toBe('644');
+    expect(fs.readFileSync(staged('usr/local/bin/footfall'), 'utf8')).toContain(
+      `exec ${NODE} /opt/footfall/dist/cli/main.js "$@"`,
+    );
+    expect(modeOf(staged('usr/local/bin/footfall'))).toBe('755');
+    expect(fs.readFileSync(staged('etc/footfall/footfall.yaml'), 'utf8')).toBe(EXAMPLE);
+    expect(modeOf(staged('etc/footfall'))).toBe('750');
+    expect(modeOf(staged('etc/footfall/footfall.yaml'))).toBe('640');
+
+    // Production dependencies with their native modules; no build or test tools.
+    const modules = staged('opt/footfall/node_modules');
+    for (const name of ['better-sqlite3', 'pcap', 'mqtt', 'commander']) expect(fs.existsSync(path.join(modules, name)), name).toBe(true);
+    for (const name of ['typescript', 'vitest']) expect(fs.existsSync(path.join(modules, name)), name).toBe(false);
+
+    const check = spawnSync(process.execPath, [
+      staged('opt/footfall/dist/cli/main.js'), 'config', 'check', '--config', staged('etc/footfall/footfall.yaml'),
+    ], { encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/: ok \(sensor /);
+  });
+
+  it('gives the same tree when run again, keeping an edited config and dropping stale files', () => {
+    const before = listing(stage);
+    const config = staged('etc/footfall/footfall.yaml');
+    const edited = 'sensor:\n  id: store-12-entrance\n';
+    fs.writeFileSync(config, edited);
+    fs.writeFileSync(staged('opt/footfall/dist/stale.js'), '');
+
+    const result = install(stage);
+    expect(result.status, result.output).toBe(0);
+    expect(result.stdout).toContain('keeping the config');
+    expect(result.stdout).toContain('(sensor store-12-entrance)');
+    expect(fs.readFileSync(config, 'utf8')).toBe(edited);
+    expect(listing(stage)).toEqual(before);
+  });
+
+  it('refuses a config the new version rejects, leaving the installed tree as it was', () => {
+    const before = listing(stage);
+    const config = staged('etc/footfall/footfall.yaml');
+    const edited = fs.readFileSync(config, 'utf8');
+    fs.writeFileSync(config, 'privacy:\n  token_bits: 100\n');
+
+    const result = install(stage);
+    expect(result.status, result.output).toBe(1);
+    expect(result.stderr).toContain('privacy.token_bits');
+    expect(result.stderr).toContain('install.sh: the new footfall rejects');
+    expect(listing(stage)).toEqual(before);
+    fs.writeFileSync(config, edited);
+  });
+
+  it('puts the app where --prefix says, and the unit and launcher follow', () => {
+    const other = path.join(work, 'stage-prefix');
+    const result = install(other, '--prefix', '/usr/lib/footfall');
+    expect(result.status, result.output).toBe(0);
+    expect(fs.existsSync(path.join(other, 'usr/lib/footfall/dist/cli/main.js'))).toBe(true);
+    expect(fs.existsSync(path.join(other, 'opt'))).toBe(false);
+    const unit = unitDirectives(fs.readFileSync(path.join(other, 'etc/systemd/system/footfall.service'), 'utf8'));
+    expect(unitValue(unit, 'ExecStart')).toBe(`${NODE} /usr/lib/footfall/dist/cli/main.js run`);
+    expect(unitValue(unit, 'Documentation')).toBe('file:///usr/lib/footfall/README.md');
+    expect(fs.readFileSync(path.join(other, 'usr/local/bin/footfall'), 'utf8')).toContain('/usr/lib/footfall/dist/cli/main.js');
+  });
+
+  it('refuses an unknown option and a prefix the service could not see', () => {
+    const unknown = script('install.sh', ['--destdir', stage, '--bogus']);
+    expect(unknown.status).toBe(64);
+    expect(unknown.stderr).toContain('usage: scripts/install.sh');
+    for (const prefix of ['relative/dir', '/', '/home/pi/footfall']) {
+      const result = install(path.join(work, 'never'), '--prefix', prefix);
+      expect(result.status, prefix).toBe(1);
+      expect(result.stderr, prefix).toMatch(/^install\.sh: --prefix/);
+    }
+    expect(fs.existsSync(path.join(work, 'never'))).toBe(false);
+  });
+
+  it('uninstalls the app, unit and launcher, keeping config and data, and leaves a tree that is not footfall alone', () => {
+    fs.mkdirSync(staged('var/lib/footfall'), { recursive: true });
+    fs.writeFileSync(staged('var/lib/footfall/footfall.db'), 'outbox');
+    fs.mkdirSync(staged('srv/other'), { recursive: true });
+    fs.writeFileSync(staged('srv/other/keep'), '');
+
+    const wrong = script('uninstall.sh', ['--destdir', stage, '--prefix', '/srv/other']);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('does not hold footfall');
+    expect(fs.existsSync(staged('srv/other/keep'))).toBe(true);
+
+    const result = script('uninstall.sh', ['--destdir', stage]);
+    expect(result.status, result.output).toBe(0);
+    for (const gone of ['opt/footfall', 'usr/local/bin/footfall', 'etc/systemd/system/footfall.service']) {
+      expect(fs.existsSync(staged(gone)), gone).toBe(false);
+    }
+    expect(fs.readFileSync(staged('etc/footfall/footfall.yaml'), 'utf8')).toContain('store-12-entrance');
+    expect(fs.readFileSync(staged('var/lib/footfall/footfall.db'), 'utf8')).toBe('outbox');
+  });
+
+  it('removes config and data too with --purge', () => {
+    const result = script('uninstall.sh', ['--destdir', stage, '--purge']);
+    expect(result.status, result.output).toBe(0);
+    expect(fs.existsSync(staged('etc/footfall'))).toBe(false);
+    expect(fs.existsSync(staged('var/lib/footfall'))).toBe(false);
+  });
+});
+
+const dpkgDeb = findOnPath('dpkg-deb');
+const dpkg = findOnPath('dpkg');
+describe.skipIf(dpkgDeb === undefined || dpkg === undefined)(
+  `build-deb.sh (${dpkgDeb === undefined ? 'skipped: dpkg-deb is not installed' : 'dpkg-deb'})`,
+  () => {
+    let deb: string;
+    let arch: string;
+
+    beforeAll(() => {
+      arch = execFileSync(dpkg!, ['--print-architecture'], { encoding: 'utf8' }).trim();
+      deb = path.join(work, 'deb', `footfall_${VERSION}_${arch}.deb`);
+    });
+
+    it('builds a package whose control data says what it needs and what it keeps', () => {
+      const result = script('build-deb.sh', ['--from-build', '--no-deps', '--out', path.join(work, 'deb')]);
+      expect(result.status, result.output).toBe(0);
+      expect(result.stdout).toContain(`built ${deb}`);
+
+      const info = execFileSync(dpkgDeb!, ['--info', deb], { encoding: 'utf8' });
+      expect(info).toContain(' Package: footfall\n');
+      expect(info).toContain(` Version: ${VERSION}\n`);
+      expect(info).toContain(` Architecture: ${arch}\n`);
+      expect(info).toContain(' Depends: nodejs (>= 20), libpcap0.8 | libpcap0.8t64, iw, iproute2\n');
+      for (const name of ['postinst', 'prerm', 'postrm']) expect(info).toMatch(new RegExp(`\\s\\* +${name} +#!/bin/sh`));
+
+      const control = path.join(work, 'deb-control');
+      execFileSync(dpkgDeb!, ['--control', deb, control]);
+      expect(fs.readFileSync(path.join(control, 'conffiles'), 'utf8')).toBe('/etc/footfall/footfall.yaml\n');
+      for (const name of ['postinst', 'prerm', 'postrm']) {
+        const syntax = spawnSync('sh', ['-n', path.join(control, name)], { encoding: 'utf8' });
+        expect(syntax.status, `${name}: ${syntax.stderr}`).toBe(0);
+      }
+    });
+
+    it("holds the files in Debian's places, owned by root", () => {
+      const contents = execFileSync(dpkgDeb!, ['--contents', deb], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const entries = new Map(
+        contents.trim().split('\n').map((line) => {
+          const fields = line.split(/\s+/);
+          return [fields[5]!, `${fields[0]} ${fields[1]}`];
+        }),
+      );
+      expect(entries.get('./')).toBe('drwxr-xr-x root/root');
+      expect(entries.get('./lib/systemd/system/footfall.service')).toBe('-rw-r--r-- root/root');
+      expect(entries.get('./usr/bin/footfall')).toBe('-rwxr-xr-x root/root');
+      expect(entries.get('./etc/footfall/')).toBe('drwxr-x--- root/root');
+      expect(entries.get('./etc/footfall/footfall.yaml')).toBe('-rw-r----- root/root');
+      expect(entries.get('./opt/footfall/dist/cli/main.js')).toBe('-rw-r--r-- root/root');
+      // The administrator's places stay empty.
+      const theirs = [...entries.keys()].filter((name) => name.startsWith('./usr/local/') || name.startsWith('./etc/systemd/'));
+      expect(theirs).toEqual([]);
+    });
+
+    it('unpacks with dpkg into a separate root, registering the config as a conffile', () => {
+      const root = path.join(work, 'dpkg-root');
+      fs.mkdirSync(path.join(root, 'var/lib/dpkg/updates'), { recursive: true });
+      fs.mkdirSync(path.join(root, 'var/lib/dpkg/info'));
+      fs.writeFileSync(path.join(root, 'var/lib/dpkg/status'), '');
+      // --unpack runs no maintainer script (the package has no preinst); --log keeps the
+      // machine's dpkg.log out of it; unsafe-io skips an fsync per file in a throwaway root.
+      const unpack = spawnSync(dpkg!, [
+        `--root=${root}`, `--log=${path.join(root, 'dpkg.log')}`, '--force-depends', '--force-not-root', '--force-unsafe-io', '--unpack', deb,
+      ], { encoding: 'utf8' });
+      expect(unpack.status, `${unpack.stdout}${unpack.stderr}`).toBe(0);
+      const status = execFileSync(dpkg!, [`--root=${root}`, '--status', 'footfall'], { encoding: 'utf8' });
+      expect(status).toContain('Status: install ok unpacked');
+      expect(status).toMatch(/Conffiles:\n \/etc\/footfall\/footfall\.yaml /);
+      // The conffile waits as .dpkg-new until configure, which decides between it and a kept one.
+      const config = path.join(root, 'etc/footfall/footfall.yaml.dpkg-new');
+      expect(fs.readFileSync(config, 'utf8')).toBe(EXAMPLE);
+      const check = spawnSync(process.execPath, [
+        path.join(root, 'opt/footfall/dist/cli/main.js'), 'config', 'check', '--config', config,
+      ], { encoding: 'utf8' });
+      expect(check.status, check.stderr).toBe(0);
+    });
+  },
+);
