@@ -11,19 +11,25 @@ export interface Sighting {
   source: SourceKind;
   /** Capture time in milliseconds since the Unix epoch; fractional, so microseconds survive. */
   timeMs: number;
-  /** The 48-bit device address as an integer, first transmitted octet most significant. */
+  /**
+   * The 48-bit device address as an integer, most significant octet first as it is written
+   * (`aa:bb:cc:dd:ee:ff` is 0xaabbccddeeff). Wi-Fi sends that octet first; BLE sends it last
+   * (little-endian on air and in HCI).
+   */
   address: number;
   /** BLE only: the address type bit from the PDU or HCI report (0 public, 1 random); Wi-Fi: 0. */
   addressType: number;
   /** Received signal strength in dBm; NaN when the capture does not carry it. */
   rssi: number;
-  /** Wi-Fi: channel frequency in MHz; BLE: channel index; 0 when unknown. */
+  /** Wi-Fi: channel frequency in MHz; BLE: the advertising channel index (37, 38, 39); 0 when unknown. */
   channel: number;
   /** Wi-Fi: the 12-bit 802.11 sequence number; -1 when unknown. */
   sequence: number;
   /**
-   * A 32-bit hash of the device's information-element signature (which elements it sends, in
-   * what order, with its capability contents; never the SSID); 0 when there is none.
+   * A 32-bit hash of what the device's frames have in common whatever address it uses; 0 when
+   * there is none. Wi-Fi: its information-element signature (which elements, in what order,
+   * with its capability contents; never the SSID). BLE: its advertising data's structure (which
+   * AD types, the manufacturer's company id, the service UUIDs; never payload that changes).
    */
   signature: number;
 }

@@ -84,6 +84,25 @@ export const schema = {
         default: true,
       }),
     },
+    ble: {
+      enabled: boolean({
+        doc:
+          'Count BLE advertisements (footfall run: from the Bluetooth controller; replay: BLE ' +
+          'captures). Without a usable adapter the daemon runs on Wi-Fi alone and says why.',
+        default: true,
+      }),
+      adapter: integer({ doc: 'Bluetooth controller index: 0 is hci0.', default: 0, min: 0, max: 15 }),
+      passive: boolean({
+        doc: 'Scan passively: listen only, never send scan requests (a sensor should not transmit).',
+        default: true,
+      }),
+      stall_seconds: integer({
+        doc: 'When the controller reports nothing for this long, restart the scan; if that does not help, re-initialize it.',
+        default: 60,
+        min: 5,
+        max: 3600,
+      }),
+    },
   },
   clock: {
     require_sync: boolean({
