@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { correctForCollisions, countOccupancy, countZones, dwellHistogram, groupWifiDevices } from './estimate.js';
+import { correctForCollisions, countOccupancy, countZones, dwellHistogram, groupBleDevices, groupWifiDevices } from './estimate.js';
 import { TokenEntry } from './tally.js';
 import type { AddressKind } from '../privacy/observation.js';
 
@@ -8,7 +8,8 @@ const MINUTE = 60_000;
 function entry(token: string, kind: AddressKind, opts: { signature?: string; first?: number; last?: number; rssi?: number; slots?: number[]; group?: boolean } = {}) {
   const slots = new Uint8Array(2);
   for (const s of opts.slots ?? [0]) slots[s >> 3]! |= 1 << (s & 7);
-  return new TokenEntry('wifi', token, kind, opts.group ?? false, opts.first ?? 0, opts.last ?? 0, opts.rssi ?? Number.NEGATIVE_INFINITY, opts.signature ?? null, slots);
+  const source = ['global', 'randomized'].includes(kind) ? 'wifi' : 'ble';
+  return new TokenEntry(source, token, kind, opts.group ?? false, opts.first ?? 0, opts.last ?? 0, opts.rssi ?? Number.NEGATIVE_INFINITY, opts.signature ?? null, slots);
 }
 
 describe('correctForCollisions', () => {
@@ -79,5 +80,28 @@ describe('dwellHistogram', () => {
     ]);
     expect(dwellHistogram(groups, 60)).toEqual({ '0-5': 1, '5-15': 1, '15-30': 0, '30-60': 1 });
     expect(dwellHistogram(groups, 120)).toHaveProperty('60+', 0);
+  });
+});
+
+describe('groupBleDevices', () => {
+  it('counts stable addresses once each and chains a rotating address to the one it replaced', () => {
+    const groups = groupBleDevices([
+      entry('p', 'public', { first: 0, last: 60 * MINUTE }),
+      entry('s', 'random_static', { first: 0, last: 60 * MINUTE }),
+      // One phone: its address rotates at 12 and 27 minutes.
+      entry('a1', 'resolvable', { signature: 'iphone', first: 0, last: 12 * MINUTE }),
+      entry('a2', 'resolvable', { signature: 'iphone', first: 12 * MINUTE + 500, last: 27 * MINUTE }),
+      entry('a3', 'resolvable', { signature: 'iphone', first: 27 * MINUTE + 200, last: 40 * MINUTE }),
+      // Another phone of the same kind, present at the same time: its own chain.
+      entry('b1', 'resolvable', { signature: 'iphone', first: 5 * MINUTE, last: 20 * MINUTE }),
+      // Appears long after the first phone fell silent: another device.
+      entry('c1', 'resolvable', { signature: 'iphone', first: 50 * MINUTE, last: 55 * MINUTE }),
+      // Same timing, other signature: not the first phone.
+      entry('d1', 'nonresolvable', { signature: 'beacon', first: 12 * MINUTE + 100, last: 30 * MINUTE }),
+    ]);
+    expect(groups.filter((g) => g.stable)).toHaveLength(2);
+    expect(groups).toHaveLength(2 + 4);
+    const phone = groups.find((g) => !g.stable && g.firstMs === 0)!;
+    expect([phone.firstMs, phone.lastMs]).toEqual([0, 40 * MINUTE]);
   });
 });

@@ -103,3 +103,46 @@ export function dwellHistogram(groups: readonly DeviceGroup[], windowMinutes: nu
   }
   return histogram;
 }
+
+/** A rotating address of one device may start this long before its predecessor's last frame (clock and scan jitter). */
+const ROTATION_OVERLAP_MS = 5_000;
+/** ... and at most this long after it: a longer silence is more likely another device. */
+const ROTATION_GAP_MS = 120_000;
+
+/**
+ * First device estimate for BLE, replaceable by a better one: a public or random static
+ * address is one device. A phone's resolvable private address rotates every 5–15 minutes, so
+ * it shows as several addresses in an hour, one after another; rotating (resolvable or
+ * non-resolvable) addresses are therefore chained: an address that appears when another of the
+ * same advertising signature fell silent (within ROTATION_GAP_MS) continues it, and each chain
+ * counts as one device. Two identical phones that rotate at the same moment can swap chains,
+ * which does not change the count; identical phones whose rotations interleave are undercounted.
+ */
+export function groupBleDevices(entries: Iterable<TokenEntry>): DeviceGroup[] {
+  const stable: DeviceGroup[] = [];
+  const rotating: TokenEntry[] = [];
+  for (const entry of entries) {
+    if (entry.addressKind === 'public' || entry.addressKind === 'random_static') stable.push(groupOf(entry, true));
+    else rotating.push(entry);
+  }
+  rotating.sort((a, b) => a.firstMs - b.firstMs);
+  const chainsBySignature = new Map<string | null, DeviceGroup[]>();
+  const chains: DeviceGroup[] = [];
+  for (const entry of rotating) {
+    let candidates = chainsBySignature.get(entry.signature);
+    if (candidates === undefined) chainsBySignature.set(entry.signature, (candidates = []));
+    // The chain that fell silent most recently before this address appeared.
+    let best: DeviceGroup | undefined;
+    for (const chain of candidates) {
+      const silentSince = entry.firstMs - chain.lastMs;
+      if (silentSince >= -ROTATION_OVERLAP_MS && silentSince <= ROTATION_GAP_MS && (best === undefined || chain.lastMs > best.lastMs)) best = chain;
+    }
+    if (best !== undefined) merge(best, entry);
+    else {
+      const chain = groupOf(entry, false);
+      candidates.push(chain);
+      chains.push(chain);
+    }
+  }
+  return [...stable, ...chains];
+}

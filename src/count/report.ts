@@ -2,8 +2,8 @@
  * Builds the `footfall.report/1` payload of a window from its tally. Pure: the same tally gives
  * the same report, which is what lets a restarted daemon finish a window exactly.
  */
-import { REPORT_SCHEMA, type WifiCounts, type WindowReport } from '../publish/payloads.js';
-import { correctForCollisions, countOccupancy, countZones, dwellHistogram, groupWifiDevices, type DeviceGroup } from './estimate.js';
+import { REPORT_SCHEMA, type BleCounts, type WifiCounts, type WindowReport } from '../publish/payloads.js';
+import { correctForCollisions, countOccupancy, countZones, dwellHistogram, groupBleDevices, groupWifiDevices, type DeviceGroup } from './estimate.js';
 import type { SourceTally, WindowTally } from './tally.js';
 import { isoSeconds } from './windows.js';
 
@@ -43,11 +43,41 @@ function wifiCounts(source: SourceTally, groups: DeviceGroup[], context: ReportC
   };
 }
 
+function bleCounts(source: SourceTally, groups: DeviceGroup[], context: ReportContext): BleCounts {
+  const kinds = { public: 0, random_static: 0, resolvable: 0, nonresolvable: 0 };
+  for (const entry of source.entries.values()) {
+    if (entry.addressKind in kinds) kinds[entry.addressKind as keyof typeof kinds]++;
+  }
+  const bits = context.tokenBits;
+  const stable = groups.filter((g) => g.stable).length;
+  return {
+    frames: source.frames,
+    malformed: source.malformed,
+    addresses: correctForCollisions(source.entries.size, bits),
+    addresses_public: correctForCollisions(kinds.public, bits),
+    addresses_random_static: correctForCollisions(kinds.random_static, bits),
+    addresses_resolvable: correctForCollisions(kinds.resolvable, bits),
+    addresses_nonresolvable: correctForCollisions(kinds.nonresolvable, bits),
+    devices: correctForCollisions(stable, bits) + (groups.length - stable),
+    zones: countZones(groups, context.zones),
+  };
+}
+
+/**
+ * Devices present per slot. A phone usually shows on both Wi-Fi and BLE, so the two are not
+ * added: each slot takes the larger of the two sources' counts.
+ */
+function occupancy(perSource: number[][], slots: number): number[] {
+  return Array.from({ length: slots }, (_, slot) => Math.max(0, ...perSource.map((counts) => counts[slot]!)));
+}
+
 export function buildReport(tally: WindowTally, context: ReportContext): WindowReport {
   const { span } = tally;
   const windowMinutes = (span.endMs - span.startMs) / 60_000;
   const wifi = tally.sources.get('wifi');
   const wifiGroups = wifi === undefined ? [] : groupWifiDevices(wifi.entries.values());
+  const ble = tally.sources.get('ble');
+  const bleGroups = ble === undefined ? [] : groupBleDevices(ble.entries.values());
   return {
     schema: REPORT_SCHEMA,
     id: reportId(context.sensor, span.startMs),
@@ -55,7 +85,8 @@ export function buildReport(tally: WindowTally, context: ReportContext): WindowR
     window: { start: isoSeconds(span.startMs), end: isoSeconds(span.endMs) },
     ...(context.partial ? { partial: true as const } : {}),
     ...(wifi === undefined ? {} : { wifi: wifiCounts(wifi, wifiGroups, context, windowMinutes) }),
-    occupancy: countOccupancy(wifiGroups, tally.slots),
+    ...(ble === undefined ? {} : { ble: bleCounts(ble, bleGroups, context) }),
+    occupancy: occupancy([countOccupancy(wifiGroups, tally.slots), countOccupancy(bleGroups, tally.slots)], tally.slots),
     quality: {
       capture_seconds: Math.round(tally.capturedMs(context.capturedUntilMs) / 1000),
       dropped_frames: tally.dropped,

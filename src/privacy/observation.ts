@@ -5,7 +5,9 @@
 import type { SourceKind } from '../capture/source.js';
 
 export type WifiAddressKind = 'global' | 'randomized';
-export type AddressKind = WifiAddressKind;
+/** BLE address kinds, from the address type and the two top bits of a random address. */
+export type BleAddressKind = 'public' | 'random_static' | 'resolvable' | 'nonresolvable';
+export type AddressKind = WifiAddressKind | BleAddressKind;
 
 export interface Observation {
   source: SourceKind;
@@ -18,7 +20,7 @@ export interface Observation {
    */
   tokenId: number;
   addressKind: AddressKind;
-  /** The address has its group (multicast) bit set: not a valid source, so not a stable identity. */
+  /** Wi-Fi: the address has its group (multicast) bit set: not a valid source, so not a stable identity. */
   group: boolean;
   /** dBm; NaN when unknown. */
   rssi: number;

@@ -5,13 +5,31 @@
  */
 import type { Sighting, SightingSink } from '../capture/sighting.js';
 import type { SourceKind } from '../capture/source.js';
-import type { Observation, ObservationSink } from './observation.js';
+import type { BleAddressKind, Observation, ObservationSink } from './observation.js';
 import { TokenDomain, Tokenizer } from './tokenizer.js';
 import type { WindowKeyStore } from './window-keys.js';
 
 const OCTET_SHIFT = 2 ** 40;
 const LOCALLY_ADMINISTERED = 0x02;
 const GROUP = 0x01;
+const BLE_RANDOM = 1;
+
+/**
+ * A random BLE address's two top bits say its kind: 11 static, 01 resolvable private (rotates,
+ * resolvable with the device's IRK), 00 non-resolvable private; 10 is reserved, and counted
+ * with the non-resolvable ones since nothing can resolve it either.
+ */
+function bleAddressKind(addressType: number, firstOctet: number): BleAddressKind {
+  if (addressType !== BLE_RANDOM) return 'public';
+  switch (firstOctet >> 6) {
+    case 0b11:
+      return 'random_static';
+    case 0b01:
+      return 'resolvable';
+    default:
+      return 'nonresolvable';
+  }
+}
 
 export interface PseudonymizerOptions {
   keys: WindowKeyStore;
@@ -72,17 +90,24 @@ export class Pseudonymizer implements SightingSink {
     const tokenizer = this.tokenizer;
     if (!tokenizer.hasKey) return;
     const firstOctet = Math.floor(sighting.address / OCTET_SHIFT);
+    const wifi = sighting.source === 'wifi';
     const o = this.observation;
     o.source = sighting.source;
     o.timeMs = sighting.timeMs;
-    o.token = tokenizer.token(TokenDomain.WifiAddress, sighting.address);
+    o.token = tokenizer.token(wifi ? TokenDomain.WifiAddress : TokenDomain.BleAddress, sighting.address);
     o.tokenId = tokenizer.lastId;
-    o.addressKind = firstOctet & LOCALLY_ADMINISTERED ? 'randomized' : 'global';
-    o.group = (firstOctet & GROUP) !== 0;
+    if (wifi) {
+      o.addressKind = firstOctet & LOCALLY_ADMINISTERED ? 'randomized' : 'global';
+      o.group = (firstOctet & GROUP) !== 0;
+    } else {
+      o.addressKind = bleAddressKind(sighting.addressType, firstOctet);
+      o.group = false;
+    }
     o.rssi = sighting.rssi;
     o.channel = sighting.channel;
     o.sequence = sighting.sequence;
-    o.signature = sighting.signature === 0 ? null : tokenizer.token(TokenDomain.WifiSignature, sighting.signature);
+    o.signature =
+      sighting.signature === 0 ? null : tokenizer.token(wifi ? TokenDomain.WifiSignature : TokenDomain.BleSignature, sighting.signature);
     next.onObservation(o);
   }
 
