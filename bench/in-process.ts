@@ -32,7 +32,8 @@ export async function runSimulated(run: SimulatedRun): Promise<void> {
     timeSource: 'capture',
     publish: false,
     interactive: true,
-    createSource: () => new SimulatedVenueSource({ venue: run.venue, speed: run.speed, logger: silentLogger }),
+    sourceKinds: ['wifi'],
+    createSources: () => [new SimulatedVenueSource({ venue: run.venue, speed: run.speed, logger: silentLogger })],
     versions: {},
     onReport: run.onReport,
   });

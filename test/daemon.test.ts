@@ -137,6 +137,10 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     });
     expect(counted.window!.wifi).toMatchObject({ frames: 50, addresses: 50, addresses_global: 25, addresses_randomized: 25 });
     expect(counted.health.sources.wifi).toMatchObject({ state: 'capturing', frames: 50 });
+    // No Bluetooth here: the daemon counts Wi-Fi alone, says why, and reports no BLE counts
+    // (zeros would claim that it listened).
+    expect(counted.health.sources.ble).toMatchObject({ state: expect.stringMatching(/^(unavailable: no Bluetooth in this kernel|no adapter hci0)$/), frames: 0 });
+    expect(counted.window!.ble).toBeUndefined();
   });
 
   it('feeds the watchdog while the pipeline moves', async () => {
@@ -160,6 +164,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^footfall daemon-test: running, pid \d+/);
     expect(result.stdout).toContain(`capture   wifi on ${ns.inner} (channels 1,6,11): capturing`);
+    expect(result.stdout).toMatch(/^capture {3}ble {2}on hci0: (unavailable: no Bluetooth in this kernel|no adapter hci0), 0 frames\/s/m);
     expect(result.stdout).toMatch(/clock {5}synchronized/);
     expect(result.stdout).toMatch(/history {3}devices, last \d+ windows: [▁▂▃▄▅▆▇█]+/);
     const json = (await status())!;
@@ -180,6 +185,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     expect(human.out).toMatch(/^WARN {2}link type .*decoded as radiotap/m);
     expect(human.out).toMatch(/^PASS {2}clock/m);
     expect(human.out).toMatch(/^PASS {2}daemon/m);
+    expect(human.out).toMatch(/^WARN {2}bluetooth +(this kernel has no Bluetooth support|there is no Bluetooth adapter hci0): BLE is not counted, Wi-Fi is\n {6}fix: /m);
     // The test's runtime directory is not a tmpfs: a failure, so doctor exits 1.
     expect(human.out).toMatch(/^FAIL {2}runtime dir/m);
     expect(human.code).toBe(1);

@@ -22,4 +22,11 @@ export interface CaptureSource {
   run(sink: SightingSink): Promise<void>;
   stop(): Promise<void>;
   stats(): SourceStats;
+  /**
+   * Sources that can wait without hearing anything (a Bluetooth adapter that is missing or off)
+   * say what they are doing, for status and health, and whether they can hear frames now: a
+   * window reports a source only if it listened in it. Sources without these listen while they run.
+   */
+  state?(): string;
+  listening?(): boolean;
 }

@@ -90,13 +90,15 @@ async function demo(options: DemoOptions): Promise<void> {
     timeSource: 'capture',
     publish: true,
     interactive: true,
-    createSource: () =>
+    sourceKinds: ['wifi'],
+    createSources: () => [
       new SimulatedVenueSource({
         venue: { seed, startMs, hours, windowMinutes: config.privacy.window_minutes },
         speed,
         logger: logger.child('simulation'),
         onTruth: (truth) => truths.set(isoSeconds(windowOf(truth.startMs, config.privacy.window_minutes).startMs), truth),
       }),
+    ],
     versions: softwareVersions(),
     onReport: () => published++,
   });

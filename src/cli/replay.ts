@@ -64,7 +64,8 @@ async function replay(files: string[], options: ReplayOptions): Promise<void> {
     timeSource: 'capture',
     publish: options.publish === true,
     interactive: speed !== undefined,
-    createSource: (skipFrames) => new WifiFileSource({ paths: files, checkFcs, skipFrames, speed, logger: logger.child('capture') }),
+    sourceKinds: ['wifi'],
+    createSources: (skipFrames) => [new WifiFileSource({ paths: files, checkFcs, skipFrames, speed, logger: logger.child('capture') })],
     versions: softwareVersions(),
     onReport: (report) => process.stdout.write(`${JSON.stringify(report)}\n`),
   });

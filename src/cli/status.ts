@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import type { DaemonStatus } from '../core/status-file.js';
 import { readStatus, STATUS_INTERVAL_MS } from '../core/status-file.js';
-import type { WindowReport } from '../publish/payloads.js';
+import type { SourceHealth, WindowReport } from '../publish/payloads.js';
 import { DATABASE_FILE } from '../store/database.js';
 import { ReportHistory } from '../store/history.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
@@ -38,8 +38,8 @@ function readHistory(stateDir: string): HistoryPoint[] {
   try {
     return new ReportHistory(db).recent(HISTORY_WINDOWS).map((report: WindowReport) => ({
       window: report.window.start,
-      devices: report.wifi?.devices ?? null,
-      addresses: report.wifi?.addresses ?? null,
+      devices: report.wifi?.devices ?? report.ble?.devices ?? null,
+      addresses: report.wifi?.addresses ?? report.ble?.addresses ?? null,
     }));
   } finally {
     db.close();
@@ -68,23 +68,39 @@ function gigabytes(bytes: number): string {
 export function describeStatus(status: DaemonStatus, history: HistoryPoint[]): string {
   const { health, window } = status;
   const lines = [`footfall ${status.sensor}: running, pid ${status.pid}, up ${duration(health.uptime_seconds)} (since ${status.started_at})`];
-  for (const [kind, source] of Object.entries(health.sources)) {
+  const { capture } = status;
+  const where = {
+    wifi: `on ${capture.interface} (channels ${capture.channels.join(',') || 'unchanged'})`,
+    ble: `on ${capture.ble_adapter}`,
+  };
+  for (const [kind, source] of Object.entries(health.sources) as [keyof typeof where, SourceHealth][]) {
     lines.push(
-      `capture   ${kind} on ${status.capture.interface} (channels ${status.capture.channels.join(',') || 'unchanged'}): ${source.state}, ` +
+      `capture   ${kind.padEnd(4)} ${where[kind]}: ${source.state}, ` +
         `${source.frames_per_second} frames/s, ${count(source.frames)} frames, ${count(source.malformed)} malformed, ${count(source.dropped)} dropped`,
     );
   }
   if (window === null) {
     lines.push('window    none open');
   } else {
-    const wifi = window.wifi;
-    const zones = wifi ? Object.entries(wifi.zones).map(([name, n]) => `${name} ${n}`).join(', ') : '';
-    lines.push(
-      `window    ${window.window.start} to ${window.window.end.slice(11)} so far: ` +
-        (wifi
-          ? `${count(wifi.frames)} frames, ${count(wifi.addresses)} addresses (${count(wifi.addresses_global)} global, ${count(wifi.addresses_randomized)} randomized), ${count(wifi.devices)} devices${zones ? `; zones ${zones}` : ''}`
-          : 'no source counts'),
-    );
+    const counts: string[] = [];
+    const zonesOf = (zones: Record<string, number>) => {
+      const text = Object.entries(zones).map(([name, n]) => `${name} ${n}`).join(', ');
+      return text ? `; zones ${text}` : '';
+    };
+    const { wifi, ble } = window;
+    if (wifi) {
+      counts.push(
+        `wifi ${count(wifi.frames)} frames, ${count(wifi.addresses)} addresses (${count(wifi.addresses_global)} global, ` +
+          `${count(wifi.addresses_randomized)} randomized), ${count(wifi.devices)} devices${zonesOf(wifi.zones)}`,
+      );
+    }
+    if (ble) {
+      counts.push(
+        `ble ${count(ble.frames)} frames, ${count(ble.addresses)} addresses (${count(ble.addresses_public)} public, ${count(ble.addresses_random_static)} static, ` +
+          `${count(ble.addresses_resolvable)} resolvable, ${count(ble.addresses_nonresolvable)} non-resolvable), ${count(ble.devices)} devices${zonesOf(ble.zones)}`,
+      );
+    }
+    lines.push(`window    ${window.window.start} to ${window.window.end.slice(11)} so far: ${counts.length > 0 ? counts.join('\n          ') : 'no source counts'}`);
   }
   lines.push(`outbox    ${count(health.outbox_depth)} reports waiting; last published ${health.last_publish ?? 'never'}`);
   const broker = status.broker;

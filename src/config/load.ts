@@ -110,7 +110,10 @@ function assign(target: Record<string, unknown>, key: string, value: unknown) {
 
 /** Checks that go across keys or look at the machine (files the config points at). */
 function checkCombinations(config: Config, issues: ConfigIssue[], originOf: (key: string) => string) {
-  const { mqtt } = config;
+  const { mqtt, capture } = config;
+  if (!capture.wifi.enabled && !capture.ble.enabled) {
+    issues.push({ key: 'capture.wifi.enabled', origin: originOf('capture.wifi.enabled'), message: 'false together with capture.ble.enabled leaves nothing to count: enable one' });
+  }
   if ((mqtt.cert_file === null) !== (mqtt.key_file === null)) {
     const missing = mqtt.cert_file === null ? 'mqtt.cert_file' : 'mqtt.key_file';
     issues.push({ key: missing, origin: originOf(missing), message: 'must be set too: a client certificate needs both cert_file and key_file' });

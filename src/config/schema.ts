@@ -33,7 +33,7 @@ export const schema = {
   },
   capture: {
     wifi: {
-      enabled: boolean({ doc: 'Count Wi-Fi probe requests.', default: true }),
+      enabled: boolean({ doc: 'Count Wi-Fi probe requests (footfall run). A replay counts what its files hold.', default: true }),
       interface: text({
         doc:
           'Wi-Fi interface to capture on (footfall run): a monitor-mode interface, or with ' +
@@ -87,8 +87,8 @@ export const schema = {
     ble: {
       enabled: boolean({
         doc:
-          'Count BLE advertisements (footfall run: from the Bluetooth controller; replay: BLE ' +
-          'captures). Without a usable adapter the daemon runs on Wi-Fi alone and says why.',
+          'Count BLE advertisements from the Bluetooth controller (footfall run). Without a ' +
+          'usable adapter the daemon runs on Wi-Fi alone and says why.',
         default: true,
       }),
       adapter: integer({ doc: 'Bluetooth controller index: 0 is hci0.', default: 0, min: 0, max: 15 }),

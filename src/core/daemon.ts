@@ -1,8 +1,14 @@
 /**
- * `footfall run`, composed: the monitor interface and channel plan, the Sensor on a live capture
- * with the wall clock, the clock monitor, the status file for `footfall status`, and systemd's
- * readiness and watchdog. Each part starts in that order and stops in the reverse one.
+ * `footfall run`, composed: the monitor interface and channel plan, the Sensor on live captures
+ * (the Wi-Fi interface, the Bluetooth adapter) with the wall clock, the clock monitor, the status
+ * file for `footfall status`, and systemd's readiness and watchdog. Each part starts in that
+ * order and stops in the reverse one.
+ *
+ * Wi-Fi is the sensor's main source: an interface that cannot be opened stops the daemon.
+ * Bluetooth is optional: without a usable adapter the daemon counts Wi-Fi alone and says why.
  */
+import { BleLiveSource } from '../capture/ble/ble-live-source.js';
+import type { CaptureSource, SourceKind } from '../capture/source.js';
 import { MonitorInterface } from '../capture/wifi/monitor-interface.js';
 import { WifiLiveSource } from '../capture/wifi/wifi-live-source.js';
 import type { Config } from '../config/schema.js';
@@ -36,18 +42,38 @@ export class Daemon {
   /** Starts every part; rejects (after undoing what started) when one cannot start. */
   async start(): Promise<void> {
     const { config, logger } = this;
-    const wifi = config.capture.wifi;
+    const { wifi, ble } = config.capture;
     const startedAt = new Date().toISOString();
     try {
-      this.monitor = new MonitorInterface({
-        interface: wifi.interface,
-        createMonitor: wifi.create_monitor,
-        monitorInterface: wifi.monitor_interface,
-        channels: wifi.channels,
-        hopMs: wifi.hop_ms,
-        logger: logger.child('monitor'),
-      });
-      const captureInterface = await this.monitor.start();
+      let captureInterface: string | null = null;
+      if (wifi.enabled) {
+        this.monitor = new MonitorInterface({
+          interface: wifi.interface,
+          createMonitor: wifi.create_monitor,
+          monitorInterface: wifi.monitor_interface,
+          channels: wifi.channels,
+          hopMs: wifi.hop_ms,
+          logger: logger.child('monitor'),
+        });
+        captureInterface = await this.monitor.start();
+      }
+      const sourceKinds: SourceKind[] = [...(wifi.enabled ? (['wifi'] as const) : []), ...(ble.enabled ? (['ble'] as const) : [])];
+      const createSources = (): CaptureSource[] => [
+        ...(captureInterface === null
+          ? []
+          : [
+              new WifiLiveSource({
+                interface: captureInterface,
+                linkType: wifi.link_type,
+                checkFcs: wifi.check_fcs,
+                bufferKb: wifi.buffer_kb,
+                logger: logger.child('capture'),
+              }),
+            ]),
+        ...(ble.enabled
+          ? [new BleLiveSource({ adapter: ble.adapter, passive: ble.passive, stallSeconds: ble.stall_seconds, logger: logger.child('ble') })]
+          : []),
+      ];
       const sensor = (this.sensor = new Sensor({
         config,
         logger,
@@ -56,14 +82,8 @@ export class Daemon {
         publish: config.mqtt.url !== null,
         interactive: true,
         requireSync: config.clock.require_sync,
-        createSource: () =>
-          new WifiLiveSource({
-            interface: captureInterface,
-            linkType: wifi.link_type,
-            checkFcs: wifi.check_fcs,
-            bufferKb: wifi.buffer_kb,
-            logger: logger.child('capture'),
-          }),
+        sourceKinds,
+        createSources,
         versions: this.versions,
       }));
       await sensor.start();
@@ -71,18 +91,24 @@ export class Daemon {
       this.capturing.catch(() => {
         this.captureFailed = true;
       });
-      // The source opens its interface as soon as it runs: one turn of the event loop tells
-      // whether it could, so that a missing interface fails start, before READY=1.
+      // The Wi-Fi source opens its interface as soon as it runs: one turn of the event loop
+      // tells whether it could, so that a missing interface fails start, before READY=1.
       await Promise.race([this.capturing, new Promise((resolve) => setImmediate(resolve))]);
       this.clock = new ClockMonitor({ syncCommand: config.clock.sync_command, checkSeconds: config.clock.check_seconds, logger: logger.child('clock') });
       await this.clock.start({ onSyncChange: (synced) => sensor.clockSyncChanged(synced), onStep: (delta) => sensor.clockStepped(delta) });
       this.statusFile = new StatusFileWriter(config.paths.runtime_dir, () => this.status(captureInterface, startedAt));
       this.statusFile.start();
+      const listeningOn = [captureInterface, ble.enabled ? `hci${ble.adapter}` : null].filter((name) => name !== null).join(' and ');
       this.notifier = SystemdNotifier.fromEnvironment(process.env, logger.child('systemd'));
-      await this.notifier?.notify('READY=1', `STATUS=capturing on ${captureInterface}`);
+      await this.notifier?.notify('READY=1', `STATUS=capturing on ${listeningOn}`);
       const watchdogMs = this.notifier?.watchdogIntervalMs;
       if (watchdogMs !== undefined) this.watchdogTimer = setInterval(() => void this.feedWatchdog(), watchdogMs);
-      logger.info('capturing', { interface: captureInterface, channels: wifi.channels.join(',') || 'unchanged', publish: config.mqtt.url !== null });
+      logger.info('capturing', {
+        interface: captureInterface ?? undefined,
+        channels: captureInterface === null ? undefined : wifi.channels.join(',') || 'unchanged',
+        ble_adapter: ble.enabled ? `hci${ble.adapter}` : undefined,
+        publish: config.mqtt.url !== null,
+      });
     } catch (error) {
       await this.stop();
       throw error;
@@ -116,7 +142,7 @@ export class Daemon {
     else this.logger.warn('the pipeline is not moving; not feeding the watchdog');
   }
 
-  private status(captureInterface: string, startedAt: string): DaemonStatus {
+  private status(captureInterface: string | null, startedAt: string): DaemonStatus {
     const { config } = this;
     const snapshot = this.sensor!.snapshot();
     return {
@@ -125,7 +151,11 @@ export class Daemon {
       sensor: config.sensor.id,
       started_at: startedAt,
       updated_at: new Date().toISOString(),
-      capture: { interface: captureInterface, channels: config.capture.wifi.channels },
+      capture: {
+        interface: captureInterface,
+        channels: config.capture.wifi.channels,
+        ble_adapter: config.capture.ble.enabled ? `hci${config.capture.ble.adapter}` : null,
+      },
       health: snapshot.health,
       window: snapshot.live ?? null,
       broker: {

@@ -271,4 +271,32 @@ describe('Pipeline', () => {
     expect(h.reports.at(-1)).toMatchObject({ window: { start: '2026-11-22T12:00:00Z' }, quality: { clock_synced: true } });
     h.store.close();
   });
+
+  it('reports a source only for the windows in which it listened, also across a restart', () => {
+    let bleListening = false;
+    const options: Partial<PipelineOptions> = { timeSource: 'wall', sources: ['wifi', 'ble'], listening: (kind) => kind === 'wifi' || bleListening };
+    const h = new Harness(dir, 32, options);
+    h.pipeline.start();
+    h.feed([{ t: T0 + MINUTE, address: GLOBAL + 1 }]);
+    h.pipeline.tick(T0 + 60 * MINUTE);
+    h.feed([{ t: T0 + 61 * MINUTE, address: GLOBAL + 1 }]);
+    // The adapter comes up in the second window and hears nothing: its zeros are counts now.
+    bleListening = true;
+    h.pipeline.tick(T0 + 62 * MINUTE);
+    h.pipeline.checkpoint();
+    h.store.close();
+
+    bleListening = false;
+    const restarted = new Harness(dir, 32, options);
+    restarted.pipeline.start();
+    restarted.pipeline.tick(T0 + 120 * MINUTE);
+    restarted.pipeline.tick(T0 + 180 * MINUTE);
+    const reports = [...h.reports, ...restarted.reports];
+    expect(reports.map((r) => [r.window.start, r.wifi?.frames, r.ble?.frames])).toEqual([
+      ['2026-11-22T10:00:00Z', 1, undefined],
+      ['2026-11-22T11:00:00Z', 1, 0],
+      ['2026-11-22T12:00:00Z', 0, undefined],
+    ]);
+    restarted.store.close();
+  });
 });

@@ -45,6 +45,11 @@ export interface PipelineOptions {
   privacy: Pseudonymizer;
   windows: WindowStore;
   history: ReportHistory;
+  /**
+   * Whether a source can hear frames now (looked at when a window opens and at every tick); a
+   * window reports only the sources that listened in it. Default: every source always listens.
+   */
+  listening?: (kind: SourceKind) => boolean;
   /** Hold frames back (count them, but open no window) while the clock is not synchronized. */
   requireSync?: boolean;
   logger: Logger;
@@ -146,6 +151,12 @@ export class Pipeline implements ObservationSink {
     this.inFrame = false;
     this.framesUntilClockCheck = 0;
     this.moveClock(nowMs);
+    if (this.open !== null) this.markListening(this.open);
+  }
+
+  private markListening(tally: WindowTally): void {
+    const { sources, listening } = this.options;
+    for (const kind of sources) if (listening === undefined || listening(kind)) tally.markListening(kind);
   }
 
   /** Frames the capture lost, reported by the source; they count against the open window. */
@@ -249,6 +260,7 @@ export class Pipeline implements ObservationSink {
     this.options.privacy.beginWindow(span.startMs);
     // A window that follows the one just closed was captured from its start.
     tally.resumeCapture(this.previousEndMs === span.startMs ? span.startMs : timeMs);
+    this.markListening(tally);
     this.clockSyncedInWindow = this.clockSynced;
     this.options.logger.debug('window opened', { window: isoSeconds(span.startMs) });
     return tally;
@@ -281,9 +293,12 @@ export class Pipeline implements ObservationSink {
     this.totals.reports++;
     this.options.logger.info(partial ? 'partial window finished' : 'window finished', {
       window: report.window.start,
-      frames: report.wifi?.frames,
-      addresses: report.wifi?.addresses,
-      devices: report.wifi?.devices,
+      wifi_frames: report.wifi?.frames,
+      wifi_addresses: report.wifi?.addresses,
+      wifi_devices: report.wifi?.devices,
+      ble_frames: report.ble?.frames,
+      ble_addresses: report.ble?.addresses,
+      ble_devices: report.ble?.devices,
     });
     this.options.onReport?.(report);
   }

@@ -1,9 +1,9 @@
 /**
- * The composition root: wires a capture source, privacy/, the pipeline, the store and the
+ * The composition root: wires capture sources, privacy/, the pipeline, the store and the
  * publisher into one sensor. `run`, `replay` and `demo` all build a Sensor; they differ only in
- * the source they give it and in the clock (capture time or the wall clock).
+ * the sources they give it and in the clock (capture time or the wall clock).
  */
-import type { CaptureSource } from '../capture/source.js';
+import type { CaptureSource, SourceKind } from '../capture/source.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { Pseudonymizer } from '../privacy/pseudonymizer.js';
@@ -29,8 +29,13 @@ export interface SensorOptions {
    * in one blocking pass and is faster with few, large checkpoints.
    */
   interactive: boolean;
-  /** Makes the source once the sensor knows how many frames of the input were counted already. */
-  createSource: (skipFrames: number) => CaptureSource;
+  /** The kinds of source the sensor counts; each window's report has a section for each that listened in it. */
+  sourceKinds: readonly SourceKind[];
+  /**
+   * Makes the sources, one per kind, once the sensor knows how many frames of the input were
+   * counted already (a replay reads one source and continues it; live sources start afresh).
+   */
+  createSources: (skipFrames: number) => CaptureSource[];
   versions: Record<string, string>;
   onReport?: (report: WindowReport) => void;
   /** Hold frames back while the clock is not synchronized (the daemon). */
@@ -71,14 +76,14 @@ export class Sensor {
   private store: Store | undefined;
   private privacy: Pseudonymizer | undefined;
   private pipeline: Pipeline | undefined;
-  private source: CaptureSource | undefined;
+  private sources: CaptureSource[] = [];
   private publisher: MqttPublisher | undefined;
   private health: HealthReporter | undefined;
   private clock = { synced: true, steps: 0 };
   private tickTimer: NodeJS.Timeout | undefined;
   /** When the pipeline last moved on the daemon's timer (monotonic ms), for the watchdog. */
   private lastTickMs = performance.now();
-  /** The source's drop count already handed to the pipeline. */
+  /** The sources' drop counts already handed to the pipeline. */
   private droppedSeen = 0;
   private stopped = false;
   private stopping: Promise<void> | undefined;
@@ -106,7 +111,7 @@ export class Sensor {
     }));
     const pipeline = (this.pipeline = new Pipeline({
       sensorId: config.sensor.id,
-      sources: config.capture.wifi.enabled ? ['wifi'] : [],
+      sources: this.options.sourceKinds,
       windowMinutes: config.privacy.window_minutes,
       tokenBits: config.privacy.token_bits,
       zones: config.zones,
@@ -116,7 +121,11 @@ export class Sensor {
       requireSync: this.options.requireSync,
       timeSource: this.options.timeSource,
       input: this.options.input,
-      position: () => this.source?.stats().frames ?? 0,
+      position: () => this.sources.reduce((frames, source) => frames + source.stats().frames, 0),
+      listening: (kind) => {
+        const source = this.sources.find((s) => s.kind === kind);
+        return source !== undefined && !this.stopped && (source.listening?.() ?? true);
+      },
       privacy,
       windows: store.windows,
       history: store.history,
@@ -129,13 +138,13 @@ export class Sensor {
     const startedAtMs = Date.now();
     const { skipFrames } = pipeline.start();
     if (skipFrames > 0) logger.info('continuing the input where the previous run stopped', { frames_done: skipFrames });
-    const source = (this.source = this.options.createSource(skipFrames));
+    const sources = (this.sources = this.options.createSources(skipFrames));
 
     const health = (this.health = new HealthReporter({
       sensorId: config.sensor.id,
       startedAtMs,
       totals: pipeline.totals,
-      sources: () => new Map([[source.kind, { state: this.stopped ? 'stopped' : 'capturing', stats: source.stats() }]]),
+      sources: () => new Map(sources.map((source) => [source.kind, { state: this.stopped ? 'stopped' : (source.state?.() ?? 'capturing'), stats: source.stats() }])),
       outboxDepth: () => store.outbox.depth(),
       lastPublish: () => this.publisher?.state().lastPublish ?? null,
       clock: () => this.clock,
@@ -170,15 +179,15 @@ export class Sensor {
 
   /** Frames the capture lost since the last look: they count against the open window. */
   private newDrops(): number {
-    const dropped = this.source?.stats().dropped ?? 0;
+    const dropped = this.sources.reduce((sum, source) => sum + source.stats().dropped, 0);
     const fresh = dropped - this.droppedSeen;
     this.droppedSeen = dropped;
     return fresh;
   }
 
-  /** Captures until stop() (a live interface). Rejects with the source's error if capture fails. */
+  /** Captures until stop() (live sources). Rejects with the first source's error if one fails. */
   async capture(): Promise<void> {
-    await this.source!.run(this.privacy!);
+    await Promise.all(this.sources.map((source) => source.run(this.privacy!)));
   }
 
   /** The clock monitor's news, for the pipeline. */
@@ -207,7 +216,7 @@ export class Sensor {
    * `endMs` reaches its end, partial otherwise. Does nothing more if the sensor was stopped.
    */
   async captureToEnd(endMs?: number): Promise<void> {
-    await this.source!.run(this.privacy!);
+    await this.capture();
     if (!this.stopped) this.pipeline!.finishInput(endMs);
   }
 
@@ -232,7 +241,7 @@ export class Sensor {
   private async stopOnce(): Promise<void> {
     this.stopped = true;
     clearInterval(this.tickTimer);
-    await this.source?.stop();
+    await Promise.all(this.sources.map((source) => source.stop()));
     if (this.store?.db.open) this.pipeline?.checkpoint();
     await this.publisher?.stop();
     this.store?.close();

@@ -18,7 +18,8 @@ export interface DaemonStatus {
   sensor: string;
   started_at: string;
   updated_at: string;
-  capture: { interface: string; channels: number[] };
+  /** The Wi-Fi interface and its channel plan, and the Bluetooth adapter; null when that source is disabled. */
+  capture: { interface: string | null; channels: number[]; ble_adapter: string | null };
   health: HealthPayload;
   /** The open window's counts so far; null while no window is open (e.g. the clock is not synchronized). */
   window: LivePayload | null;

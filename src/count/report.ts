@@ -2,6 +2,7 @@
  * Builds the `footfall.report/1` payload of a window from its tally. Pure: the same tally gives
  * the same report, which is what lets a restarted daemon finish a window exactly.
  */
+import type { SourceKind } from '../capture/source.js';
 import { REPORT_SCHEMA, type BleCounts, type WifiCounts, type WindowReport } from '../publish/payloads.js';
 import { correctForCollisions, countOccupancy, countZones, dwellHistogram, groupBleDevices, groupWifiDevices, type DeviceGroup } from './estimate.js';
 import type { SourceTally, WindowTally } from './tally.js';
@@ -71,12 +72,18 @@ function occupancy(perSource: number[][], slots: number): number[] {
   return Array.from({ length: slots }, (_, slot) => Math.max(0, ...perSource.map((counts) => counts[slot]!)));
 }
 
+/** A source's counts are reported if it listened in the window or heard something anyway; otherwise they would be zeros that mean nothing. */
+function reported(tally: WindowTally, kind: SourceKind): SourceTally | undefined {
+  const source = tally.sources.get(kind);
+  return source !== undefined && (source.listened || source.frames > 0 || source.malformed > 0) ? source : undefined;
+}
+
 export function buildReport(tally: WindowTally, context: ReportContext): WindowReport {
   const { span } = tally;
   const windowMinutes = (span.endMs - span.startMs) / 60_000;
-  const wifi = tally.sources.get('wifi');
+  const wifi = reported(tally, 'wifi');
   const wifiGroups = wifi === undefined ? [] : groupWifiDevices(wifi.entries.values());
-  const ble = tally.sources.get('ble');
+  const ble = reported(tally, 'ble');
   const bleGroups = ble === undefined ? [] : groupBleDevices(ble.entries.values());
   return {
     schema: REPORT_SCHEMA,

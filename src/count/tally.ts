@@ -33,6 +33,8 @@ export class TokenEntry {
 export class SourceTally {
   frames = 0;
   malformed = 0;
+  /** The source could hear frames at some time in the window, so its counts mean something even when zero. */
+  listened = false;
   readonly entries = new Map<string, TokenEntry>();
 }
 
@@ -40,6 +42,8 @@ export class SourceTally {
 export interface TallyCounters {
   frames: Partial<Record<SourceKind, number>>;
   malformed: Partial<Record<SourceKind, number>>;
+  /** The sources that listened in the window (absent in checkpoints of older versions: all did). */
+  listened?: SourceKind[];
   dropped: number;
   restarts: number;
   /** Capture time accumulated in this window up to `lastTimeMs`. */
@@ -111,6 +115,12 @@ export class WindowTally {
     }
   }
 
+  /** The source can hear frames now. */
+  markListening(kind: SourceKind): void {
+    const source = this.sources.get(kind);
+    if (source !== undefined) source.listened = true;
+  }
+
   addMalformed(kind: SourceKind): void {
     const source = this.sources.get(kind);
     if (source !== undefined) source.malformed++;
@@ -132,11 +142,13 @@ export class WindowTally {
   counters(): TallyCounters {
     const frames: TallyCounters['frames'] = {};
     const malformed: TallyCounters['malformed'] = {};
+    const listened: SourceKind[] = [];
     for (const [kind, source] of this.sources) {
       frames[kind] = source.frames;
       malformed[kind] = source.malformed;
+      if (source.listened) listened.push(kind);
     }
-    return { frames, malformed, dropped: this.dropped, restarts: this.restarts, capturedMs: this.capturedMs(), lastTimeMs: this.lastTimeMs };
+    return { frames, malformed, listened, dropped: this.dropped, restarts: this.restarts, capturedMs: this.capturedMs(), lastTimeMs: this.lastTimeMs };
   }
 
   /** Continues a window from a checkpoint: its counters and entries, capture paused until resumeCapture. */
@@ -144,6 +156,7 @@ export class WindowTally {
     for (const [kind, source] of this.sources) {
       source.frames = counters.frames[kind] ?? 0;
       source.malformed = counters.malformed[kind] ?? 0;
+      source.listened = counters.listened?.includes(kind) ?? true;
     }
     this.dropped = counters.dropped;
     this.restarts = counters.restarts;

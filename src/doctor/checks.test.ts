@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { effectiveCapabilities, mountOf } from './checks.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bluetoothAdapterPresence, effectiveCapabilities, mountOf } from './checks.js';
 
 const MOUNTS = `sysfs /sys sysfs rw 0 0
 /dev/mmcblk0p2 / ext4 rw,noatime 0 0
@@ -21,5 +24,31 @@ describe('effectiveCapabilities', () => {
   it('reads CapEff from /proc/<pid>/status', () => {
     expect(effectiveCapabilities('Name:\tnode\nCapEff:\t0000000000003000\n')).toBe(0x3000n);
     expect(effectiveCapabilities('Name:\tnode\n')).toBe(0n);
+  });
+});
+
+describe('bluetoothAdapterPresence', () => {
+  const roots: string[] = [];
+  afterAll(() => roots.forEach((root) => fs.rmSync(root, { recursive: true, force: true })));
+
+  function sysTree(files: Record<string, string>): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-sys-'));
+    roots.push(root);
+    for (const [file, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      fs.writeFileSync(path.join(root, file), content);
+    }
+    return root;
+  }
+
+  it('tells a kernel without Bluetooth, a missing adapter, an rfkill block and a usable adapter apart', () => {
+    expect(bluetoothAdapterPresence('hci0', sysTree({ 'class/net/lo/type': '772\n' }))).toBe('no kernel support');
+    expect(bluetoothAdapterPresence('hci1', sysTree({ 'class/bluetooth/hci0/rfkill0/soft': '0\n', 'class/bluetooth/hci0/rfkill0/hard': '0\n' }))).toBe('missing');
+    const blocked = sysTree({ 'class/bluetooth/hci0/rfkill3/soft': '1\n', 'class/bluetooth/hci0/rfkill3/hard': '0\n' });
+    expect(bluetoothAdapterPresence('hci0', blocked)).toBe('blocked by rfkill (soft)');
+    const switchedOff = sysTree({ 'class/bluetooth/hci0/rfkill3/soft': '1\n', 'class/bluetooth/hci0/rfkill3/hard': '1\n' });
+    expect(bluetoothAdapterPresence('hci0', switchedOff)).toBe('blocked by rfkill (hard)');
+    const usable = sysTree({ 'class/bluetooth/hci0/rfkill3/soft': '0\n', 'class/bluetooth/hci0/rfkill3/hard': '0\n', 'class/bluetooth/hci0/address': '' });
+    expect(bluetoothAdapterPresence('hci0', usable)).toBe('present');
   });
 });

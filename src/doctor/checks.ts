@@ -47,11 +47,43 @@ export const checkCapabilities: Check = async () => {
   );
 };
 
-export const checkBluetooth: Check = async () => {
-  const dir = '/sys/class/bluetooth';
-  const adapters = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.startsWith('hci')) : [];
-  if (adapters.length > 0) return pass('bluetooth', `adapter ${adapters.join(', ')} present`);
-  return warn('bluetooth', 'no Bluetooth adapter (or no Bluetooth in this kernel): BLE cannot be counted', 'check `rfkill list` and `hciconfig -a`, or plug in an adapter');
+export type AdapterPresence = 'no kernel support' | 'missing' | 'blocked by rfkill (soft)' | 'blocked by rfkill (hard)' | 'present';
+
+/** A Bluetooth adapter as the kernel shows it in sysfs: `sys` is /sys, or a copy of its layout. */
+export function bluetoothAdapterPresence(adapter: string, sys = '/sys'): AdapterPresence {
+  const bluetooth = path.join(sys, 'class/bluetooth');
+  if (!fs.existsSync(bluetooth)) return 'no kernel support';
+  const dir = path.join(bluetooth, adapter);
+  if (!fs.existsSync(dir)) return 'missing';
+  const blocked = (kind: 'soft' | 'hard') =>
+    fs.readdirSync(dir).some((name) => name.startsWith('rfkill') && fs.readFileSync(path.join(dir, name, kind), 'utf8').trim() === '1');
+  if (blocked('hard')) return 'blocked by rfkill (hard)';
+  if (blocked('soft')) return 'blocked by rfkill (soft)';
+  return 'present';
+}
+
+export const checkBluetooth: Check = async (config) => {
+  const ble = config.capture.ble;
+  if (!ble.enabled) return pass('bluetooth', 'BLE counting is off (capture.ble.enabled: false)');
+  const adapter = `hci${ble.adapter}`;
+  const presence = bluetoothAdapterPresence(adapter);
+  switch (presence) {
+    case 'no kernel support':
+      return warn('bluetooth', 'this kernel has no Bluetooth support: BLE is not counted, Wi-Fi is', 'modprobe bluetooth (or set capture.ble.enabled: false)');
+    case 'missing':
+      return warn('bluetooth', `there is no Bluetooth adapter ${adapter}: BLE is not counted, Wi-Fi is`, 'plug in an adapter, or set capture.ble.adapter to one that btmgmt info lists');
+    case 'blocked by rfkill (hard)':
+      return warn('bluetooth', `${adapter} is blocked by a hardware switch: BLE is not counted`, 'turn the switch on (rfkill list shows it)');
+    case 'blocked by rfkill (soft)':
+      return warn('bluetooth', `${adapter} is blocked by rfkill: BLE is not counted`, 'rfkill unblock bluetooth');
+    case 'present':
+      break;
+  }
+  const reading = readStatus(config.paths.runtime_dir);
+  const state = reading.running ? reading.status.health.sources.ble?.state : undefined;
+  if (state === undefined) return pass('bluetooth', `adapter ${adapter} present (the daemon is not running: its scan is not checked)`);
+  if (state.startsWith('scanning')) return pass('bluetooth', `adapter ${adapter}: the daemon is ${state}`);
+  return warn('bluetooth', `adapter ${adapter}: the daemon says ${state}`, 'bluetoothctl power on; journalctl -u footfall shows why');
 };
 
 export const checkClock: Check = async (config) => {
@@ -131,8 +163,11 @@ async function wirelessMode(name: string): Promise<{ mode: string } | { problem:
   }
 }
 
+const wifiOff = (check: string) => pass(check, 'Wi-Fi counting is off (capture.wifi.enabled: false)');
+
 export const checkInterface: Check = async (config) => {
   const wifi = config.capture.wifi;
+  if (!wifi.enabled) return wifiOff('interface');
   const name = wifi.interface;
   if (!fs.existsSync(path.join('/sys/class/net', name))) {
     return fail('interface', `${name} does not exist`, 'plug in the Wi-Fi adapter, then set capture.wifi.interface to its name (ip link lists them)');
@@ -155,6 +190,7 @@ export const checkInterface: Check = async (config) => {
 /** The link type libpcap reports on the interface footfall captures on: radiotap is what it wants. */
 export const checkLinkType: Check = async (config) => {
   const wifi = config.capture.wifi;
+  if (!wifi.enabled) return wifiOff('link type');
   const name = wifi.create_monitor ? wifi.monitor_interface : wifi.interface;
   if (!fs.existsSync(path.join('/sys/class/net', name))) {
     return wifi.create_monitor

@@ -234,6 +234,11 @@ export class BleLiveSource implements CaptureSource {
     return this.currentState;
   }
 
+  /** Scanning, or stalled and recovering: advertisements can arrive. */
+  listening(): boolean {
+    return this.scanWanted;
+  }
+
   /** Advertisements received since run() began; the controller reports no drops. */
   stats(): SourceStats {
     return { frames: this.framesRead, dropped: 0 };
