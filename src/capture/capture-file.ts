@@ -7,6 +7,7 @@
  * type of the first interface description block, either byte order) and btsnoop HCI logs.
  */
 import fs from 'node:fs';
+import type { SourceKind } from './source.js';
 
 export type CaptureFormat = 'pcap' | 'pcapng' | 'btsnoop';
 
@@ -93,7 +94,8 @@ function hexPrefix(bytes: Buffer): string {
   return `0x${bytes.subarray(0, 4).toString('hex')}`;
 }
 
-function openError(path: string, error: unknown): CaptureFileError {
+/** A file that cannot be opened or read, as a one-line CaptureFileError (exit code 66). */
+export function openError(path: string, error: unknown): CaptureFileError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const shown = printablePath(path);
   switch (code) {
@@ -220,7 +222,11 @@ export function sniffCaptureFile(path: string): CaptureFileInfo {
 
 /** The link types of 802.11 captures footfall reads: plain, Prism, radiotap and AVS. */
 export const WIFI_LINK_TYPES: readonly number[] = [105, 119, 127, 163];
-const WIFI_LINK_TYPES_TEXT = `${WIFI_LINK_TYPES.slice(0, -1).join(', ')} and ${WIFI_LINK_TYPES.at(-1)}`;
+/** `1, 2 and 3`. */
+function listed(values: readonly number[]): string {
+  return `${values.slice(0, -1).join(', ')} and ${values.at(-1)}`;
+}
+const WIFI_LINK_TYPES_TEXT = listed(WIFI_LINK_TYPES);
 
 /**
  * Sniffs `path` and checks that it is a pcap or pcapng file of a Wi-Fi link type; throws a
@@ -230,11 +236,7 @@ export function sniffWifiCaptureFile(path: string): CaptureFileInfo {
   const info = sniffCaptureFile(path);
   const shown = printablePath(path);
   if (info.format === 'btsnoop') {
-    const datalink = BTSNOOP_DATALINK_NAMES.get(info.linkType) ?? 'unknown';
-    throw new CaptureFileError(
-      `${shown}: btsnoop Bluetooth HCI log (datalink ${info.linkType}, ${datalink}) is not a Wi-Fi capture; footfall reads link types ${WIFI_LINK_TYPES_TEXT}`,
-      EX_DATAERR,
-    );
+    throw new CaptureFileError(`${shown}: ${fileDescription(info)} is not a Wi-Fi capture; footfall reads link types ${WIFI_LINK_TYPES_TEXT}`, EX_DATAERR);
   }
   if (!WIFI_LINK_TYPES.includes(info.linkType)) {
     throw new CaptureFileError(
@@ -243,4 +245,49 @@ export function sniffWifiCaptureFile(path: string): CaptureFileInfo {
     );
   }
   return info;
+}
+
+/**
+ * The link types of BLE captures footfall reads: HCI packets (H4, and H4 with the direction
+ * header Linux captures have) and link-layer packets (plain, with the RF pseudo-header, and the
+ * nRF Sniffer's).
+ */
+export const BLE_LINK_TYPES: readonly number[] = [187, 201, 251, 256, 272];
+/** The btsnoop datalinks footfall reads: HCI (1001) and H4 (1002). */
+export const BTSNOOP_DATALINKS: readonly number[] = [1001, 1002];
+const BLE_FORMATS_TEXT = `link types ${listed(BLE_LINK_TYPES)}, and btsnoop HCI logs (datalinks ${listed(BTSNOOP_DATALINKS)})`;
+
+/** Which kind of source reads a sniffed file; undefined for one footfall does not read. */
+export function captureFileKind(info: CaptureFileInfo): SourceKind | undefined {
+  if (info.format === 'btsnoop') return BTSNOOP_DATALINKS.includes(info.linkType) ? 'ble' : undefined;
+  if (WIFI_LINK_TYPES.includes(info.linkType)) return 'wifi';
+  if (BLE_LINK_TYPES.includes(info.linkType)) return 'ble';
+  return undefined;
+}
+
+/** What a sniffed file is, in words: its link type, or its btsnoop datalink. */
+function fileDescription(info: CaptureFileInfo): string {
+  if (info.format === 'btsnoop') return `btsnoop Bluetooth HCI log (datalink ${info.linkType}, ${BTSNOOP_DATALINK_NAMES.get(info.linkType) ?? 'unknown'})`;
+  return `link type ${info.linkType} (${linkTypeName(info.linkType)})`;
+}
+
+/** Sniffs `path` and checks that it is a BLE capture; throws a CaptureFileError that says what the file is otherwise. */
+export function sniffBleCaptureFile(path: string): CaptureFileInfo {
+  const info = sniffCaptureFile(path);
+  if (captureFileKind(info) === 'ble') return info;
+  throw new CaptureFileError(`${printablePath(path)}: ${fileDescription(info)} is not a BLE capture; footfall reads BLE ${BLE_FORMATS_TEXT}`, EX_DATAERR);
+}
+
+/**
+ * Sniffs `path` and tells which kind of source reads it; throws a CaptureFileError that says what
+ * the file is and everything footfall reads when it reads no kind.
+ */
+export function sniffReplayFile(path: string): { info: CaptureFileInfo; kind: SourceKind } {
+  const info = sniffCaptureFile(path);
+  const kind = captureFileKind(info);
+  if (kind !== undefined) return { info, kind };
+  throw new CaptureFileError(
+    `${printablePath(path)}: ${fileDescription(info)} is neither a Wi-Fi nor a BLE capture; footfall reads Wi-Fi link types ${WIFI_LINK_TYPES_TEXT}, BLE ${BLE_FORMATS_TEXT}`,
+    EX_DATAERR,
+  );
 }

@@ -171,3 +171,38 @@ export class PcapngWriter {
     this.out.close();
   }
 }
+
+const BTSNOOP_MAGIC = Buffer.from('btsnoop\0', 'latin1');
+/** Microseconds from 0000-01-01T00:00:00Z, where btsnoop counts from, to the Unix epoch. */
+const BTSNOOP_EPOCH_US = 0x00dcddb30f2f8000n;
+
+/** btsnoop HCI logs: datalink 1001 (HCI, the packet type in the flags) or 1002 (H4). */
+export class BtsnoopWriter {
+  private readonly out: ChunkedOutput;
+
+  constructor(sink: ByteSink, datalink: 1001 | 1002) {
+    this.out = new ChunkedOutput(sink);
+    const { buffer, at } = this.out.reserve(16);
+    BTSNOOP_MAGIC.copy(buffer, at);
+    buffer.writeUInt32BE(1, at + 8);
+    buffer.writeUInt32BE(datalink, at + 12);
+  }
+
+  /**
+   * Appends one record; `flags` bit 0 says the packet went from controller to host, bit 1 that it
+   * is a command or event rather than data.
+   */
+  write(timeMs: number, flags: number, packet: Uint8Array): void {
+    const { buffer, at } = this.out.reserve(24 + packet.length);
+    buffer.writeUInt32BE(packet.length, at);
+    buffer.writeUInt32BE(packet.length, at + 4);
+    buffer.writeUInt32BE(flags, at + 8);
+    buffer.writeUInt32BE(0, at + 12);
+    buffer.writeBigUInt64BE(BTSNOOP_EPOCH_US + BigInt(microseconds(timeMs)), at + 16);
+    buffer.set(packet, at + 24);
+  }
+
+  close(): void {
+    this.out.close();
+  }
+}

@@ -24,3 +24,12 @@ export function readU16BE(buf: Uint8Array, offset: number): number {
 export function readU48BE(buf: Uint8Array, offset: number): number {
   return readU16BE(buf, offset) * 0x1_0000_0000 + readU16BE(buf, offset + 2) * 0x1_0000 + readU16BE(buf, offset + 4);
 }
+
+export function readU32BE(buf: Uint8Array, offset: number): number {
+  return ((buf[offset]! << 24) | (buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!) >>> 0;
+}
+
+/** Six bytes as a 48-bit integer, last byte most significant (a BLE address as it is sent). */
+export function readU48LE(buf: Uint8Array, offset: number): number {
+  return readU16LE(buf, offset + 4) * 0x1_0000_0000 + readU16LE(buf, offset + 2) * 0x1_0000 + readU16LE(buf, offset);
+}

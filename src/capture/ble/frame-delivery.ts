@@ -1,0 +1,53 @@
+/**
+ * From a captured BLE frame to the sink: parse, count the verdict, hand each advertiser the
+ * frame names to the sink as the one reused Sighting.
+ */
+import { emptySighting, type Sighting, type SightingSink } from '../sighting.js';
+import { BleVerdict, LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, parseBleFrame } from './ble-frame.js';
+import { BTSNOOP_DATALINK_H4, BTSNOOP_DATALINK_HCI } from './btsnoop-reader.js';
+
+/** What became of the frames parsed so far. */
+export interface BleVerdictCounts {
+  accepted: number;
+  ignored: number;
+  malformed: number;
+  badCrc: number;
+}
+
+/** The link type a frame is parsed as: btsnoop records come from the reader as LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR. */
+function frameLinkType(linkType: number): number {
+  return linkType === BTSNOOP_DATALINK_H4 || linkType === BTSNOOP_DATALINK_HCI ? LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR : linkType;
+}
+
+export class BleFrameDelivery {
+  readonly counts: BleVerdictCounts = { accepted: 0, ignored: 0, malformed: 0, badCrc: 0 };
+  private readonly sighting = emptySighting('ble');
+  private sink: SightingSink | undefined;
+  private timeMs = 0;
+  private readonly emit = (sighting: Sighting): void => {
+    sighting.timeMs = this.timeMs;
+    this.sink!.onSighting(sighting);
+  };
+
+  /** Parses `buf[0, length)`, a frame of `linkType` (or of a btsnoop datalink), and tells the sink what it was. */
+  deliver(linkType: number, buf: Buffer, length: number, _originalLength: number, timeMs: number, sink: SightingSink): void {
+    this.sink = sink;
+    this.timeMs = timeMs;
+    switch (parseBleFrame(frameLinkType(linkType), buf, length, this.sighting, this.emit)) {
+      case BleVerdict.Accepted:
+        this.counts.accepted++;
+        break;
+      case BleVerdict.Ignored:
+        this.counts.ignored++;
+        break;
+      case BleVerdict.Malformed:
+        this.counts.malformed++;
+        sink.onMalformed('ble', timeMs);
+        break;
+      case BleVerdict.BadCrc:
+        this.counts.badCrc++;
+        sink.onMalformed('ble', timeMs);
+        break;
+    }
+  }
+}
