@@ -47,15 +47,21 @@ describe('replay refuses bad input with one line and an exit code', () => {
     ['an empty file', () => scratchFile('empty.pcap', ''), 65, /empty\.pcap: empty file/],
     ['a truncated header', () => scratchFile('short.pcap', pcapHeader(127).subarray(0, 10)), 65, /short\.pcap: truncated pcap header/],
     ['a file that is not a capture', () => scratchFile('notes.txt', 'hello, this is text\n'), 65, /notes\.txt: not a capture file/],
-    ['an Ethernet capture', () => scratchFile('eth.pcap', pcapHeader(1)), 65, /link type 1 \(ETHERNET\) is not a Wi-Fi link type/],
+    ['an Ethernet capture', () => scratchFile('eth.pcap', pcapHeader(1)), 65, /link type 1 \(ETHERNET\) is neither a Wi-Fi nor a BLE capture; footfall reads Wi-Fi link types 105, 119, 127 and 163, BLE link types 187, 201, 251, 256 and 272, and btsnoop HCI logs/],
   ])('%s', async (_what, makeFile, code, pattern) => {
     expectOneLineError(await runCli(['replay', makeFile()]), code, pattern);
   });
 
-  it.skipIf(!hasSharedCaptures)('the real headerless and BLE files (needs ../shared/captures)', async () => {
+  it('Wi-Fi and BLE captures in one replay, with a usage error (exit 64)', async () => {
+    const wifi = scratchFile('wifi.pcap', pcapHeader(127));
+    const ble = scratchFile('ble.pcap', pcapHeader(256));
+    expectOneLineError(await runCli(['replay', wifi, ble]), 64, /wifi\.pcap is a Wi-Fi capture and .*ble\.pcap a BLE capture: replay Wi-Fi and BLE captures separately/);
+  });
+
+  it.skipIf(!hasSharedCaptures)('the real headerless file, and a replay that mixes real Wi-Fi and BLE files (needs ../shared/captures)', async () => {
     expectOneLineError(await runCli(['replay', capture('wifi/edge/aircrack_wep_64_ptw_02_headerless.cap')]), 65, /not a capture file/);
-    expectOneLineError(await runCli(['replay', capture('ble/boston_hackrf_adv38_linktype256.pcap')]), 65, /link type 256 \(BLUETOOTH_LE_LL_WITH_PHDR\)/);
-    expectOneLineError(await runCli(['replay', capture('ble/csacca_horizon74_btsnoop_hci.log')]), 65, /btsnoop/);
+    const mixed = await runCli(['replay', capture('ble/csacca_horizon74_btsnoop_hci.log'), capture('wifi/aircrack_n-02_linktype105.cap')]);
+    expectOneLineError(mixed, 64, /is a BLE capture and .* a Wi-Fi capture/);
   });
 
   it('a bad config value exits 78 and names the key', async () => {

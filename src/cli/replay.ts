@@ -8,7 +8,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { sniffWifiCaptureFile } from '../capture/capture-file.js';
+import { BleFileSource } from '../capture/ble/ble-file-source.js';
+import { printablePath, sniffReplayFile } from '../capture/capture-file.js';
+import type { CaptureSource, SourceKind } from '../capture/source.js';
 import { WifiFileSource } from '../capture/wifi/wifi-file-source.js';
 import { ConfigError } from '../config/load.js';
 import { Sensor } from '../core/sensor.js';
@@ -44,6 +46,26 @@ function parseSpeed(text: string | undefined): number | undefined {
   return speed;
 }
 
+const KIND_NAMES: Record<SourceKind, string> = { wifi: 'a Wi-Fi capture', ble: 'a BLE capture' };
+
+/**
+ * The kind of source that reads every file. Wi-Fi and BLE files are not replayed together: each
+ * source reads its files at once, in turn, so their frames would not reach the pipeline in one
+ * time order, which its windows need.
+ */
+function replayKind(files: readonly string[]): SourceKind {
+  const kinds = files.map((file) => ({ file, kind: sniffReplayFile(file).kind }));
+  const first = kinds[0]!;
+  const other = kinds.find(({ kind }) => kind !== first.kind);
+  if (other !== undefined) {
+    throw new OperatorError(
+      `${printablePath(first.file)} is ${KIND_NAMES[first.kind]} and ${printablePath(other.file)} ${KIND_NAMES[other.kind]}: replay Wi-Fi and BLE captures separately, their capture times cannot be merged into one clock`,
+      EXIT.usage,
+    );
+  }
+  return first.kind;
+}
+
 async function replay(files: string[], options: ReplayOptions): Promise<void> {
   const speed = parseSpeed(options.speed);
   const loaded = loadCommandConfig(options);
@@ -52,7 +74,7 @@ async function replay(files: string[], options: ReplayOptions): Promise<void> {
       { key: 'mqtt.url', origin: '--publish', message: 'is not set; give the broker in the config file or FOOTFALL_MQTT_URL' },
     ]);
   }
-  for (const file of files) sniffWifiCaptureFile(file);
+  const kind = replayKind(files);
 
   const { config, cleanup } = withScratchDirs(loaded, options);
   const logger = commandLogger(config);
@@ -64,8 +86,11 @@ async function replay(files: string[], options: ReplayOptions): Promise<void> {
     timeSource: 'capture',
     publish: options.publish === true,
     interactive: speed !== undefined,
-    sourceKinds: ['wifi'],
-    createSources: (skipFrames) => [new WifiFileSource({ paths: files, checkFcs, skipFrames, speed, logger: logger.child('capture') })],
+    sourceKinds: [kind],
+    createSources: (skipFrames): CaptureSource[] => {
+      const sourceOptions = { paths: files, skipFrames, speed, logger: logger.child('capture') };
+      return [kind === 'wifi' ? new WifiFileSource({ ...sourceOptions, checkFcs }) : new BleFileSource(sourceOptions)];
+    },
     versions: softwareVersions(),
     onReport: (report) => process.stdout.write(`${JSON.stringify(report)}\n`),
   });
@@ -96,7 +121,7 @@ export function registerReplayCommand(program: Command): void {
   addCommonOptions(
     program
       .command('replay')
-      .description('count capture files (pcap, pcapng) through the sensor pipeline; one JSON report per window on stdout')
+      .description('count capture files (pcap, pcapng, btsnoop; Wi-Fi or BLE) through the sensor pipeline; one JSON report per window on stdout')
       .argument('<file...>', 'capture files, read in order as one stream')
       .option('--publish', 'also publish the reports to mqtt.url, and wait until the broker has them all')
       .option('--speed <factor>', 'replay at capture pace times factor (default: as fast as possible)'),
