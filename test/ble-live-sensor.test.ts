@@ -10,13 +10,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { formatAddress, generateAdvertisingStream } from '../src/capture/ble/advertising-stream.fixtures.js';
 import { BleLiveSource } from '../src/capture/ble/ble-live-source.js';
-import { FakeHciBindings } from '../src/capture/ble/fake-noble-bindings.fixtures.js';
+import { controllerReports, FakeHciBindings } from '../src/capture/ble/fake-noble-bindings.fixtures.js';
 import { loadConfig } from '../src/config/load.js';
 import { Sensor } from '../src/core/sensor.js';
 import { createLogger } from '../src/log/logger.js';
 import type { BleCounts, WindowReport } from '../src/publish/payloads.js';
+import { formatAddress } from '../src/sim/ble-venue.js';
 import { filesUnder, findLeaks } from './helpers/leak-scan.js';
 import { MqttTestBed } from './helpers/mosquitto.js';
 
@@ -42,8 +42,7 @@ function kindOf(address: string, addressType: 'public' | 'random'): Kind {
 
 describe('live BLE through noble, the pipeline, SQLite and MQTT', () => {
   it('publishes each hour the advertisements, addresses and address kinds it heard, and no address', async () => {
-    const fleet = { phones: 16, publicDevices: 2, staticDevices: 3, beacons: 3 };
-    const stream = generateAdvertisingStream({ seed: 'ble-live-sensor', startMs: START_MS, durationMs: 2 * HOUR, ...fleet });
+    const reportsHeard = controllerReports({ seed: 'ble-live-sensor', startMs: START_MS, durationMs: 2 * HOUR, phones: 4, visitorsPerHour: 40, publicDevices: 2, staticDevices: 3, beacons: 3 });
     const broker = await bed.broker();
     const subscriber = await bed.subscriber(broker.url);
     const state = path.join(scratch, 'state');
@@ -73,7 +72,7 @@ describe('live BLE through noble, the pipeline, SQLite and MQTT', () => {
     await sensor.start();
     const capturing = sensor.capture();
     bindings.setState('poweredOn');
-    for (const report of stream.reports) {
+    for (const report of reportsHeard) {
       vi.setSystemTime(report.timeMs);
       bindings.advertise(report);
     }
@@ -85,10 +84,10 @@ describe('live BLE through noble, the pipeline, SQLite and MQTT', () => {
 
     const reports = subscriber.on(`footfall/${SENSOR}/report`).map((m) => JSON.parse(m.payload) as WindowReport);
     expect(reports.map((r) => r.window.start)).toEqual(['2026-11-24T09:00:00Z', '2026-11-24T10:00:00Z']);
-    const fleetSize = fleet.phones + fleet.publicDevices + fleet.staticDevices + fleet.beacons;
     reports.forEach((report, hour) => {
-      const heard = stream.reports.filter((r) => Math.floor((r.timeMs - START_MS) / HOUR) === hour);
+      const heard = reportsHeard.filter((r) => Math.floor((r.timeMs - START_MS) / HOUR) === hour);
       const kinds = new Map(heard.map((r) => [r.address, kindOf(r.address, r.addressType)]));
+      const devices = new Set(heard.map((r) => r.deviceId)).size;
       const count = (kind: Kind) => [...kinds.values()].filter((k) => k === kind).length;
       expect(report.wifi).toBeUndefined();
       expect(report.ble).toMatchObject<Partial<BleCounts>>({
@@ -101,17 +100,17 @@ describe('live BLE through noble, the pipeline, SQLite and MQTT', () => {
         addresses_nonresolvable: count('nonresolvable'),
       });
       // Phones rotate their addresses every few minutes: far more addresses than devices.
-      expect(kinds.size).toBeGreaterThan(2 * fleetSize);
-      expect(report.ble!.devices, `devices in hour ${hour}`).toBeGreaterThanOrEqual(Math.floor(0.8 * fleetSize));
-      expect(report.ble!.devices, `devices in hour ${hour}`).toBeLessThanOrEqual(Math.ceil(1.2 * fleetSize));
+      expect(kinds.size).toBeGreaterThan(2 * devices);
+      expect(report.ble!.devices, `devices in hour ${hour}, of ${devices}`).toBeGreaterThanOrEqual(Math.floor(0.8 * devices));
+      expect(report.ble!.devices, `devices in hour ${hour}, of ${devices}`).toBeLessThanOrEqual(Math.ceil(1.2 * devices));
       // Every device reaches the outer zone, which starts below any RSSI the stream has.
       expect(Object.values(report.ble!.zones).reduce((sum, n) => sum + n, 0)).toBe(report.ble!.devices);
       expect(report.quality).toMatchObject({ dropped_frames: 0, restarts: 0 });
     });
     const health = JSON.parse(subscriber.on(`footfall/${SENSOR}/health`).at(-1)!.payload);
-    expect(health.sources.ble.frames).toBe(stream.reports.length);
+    expect(health.sources.ble.frames).toBe(reportsHeard.length);
 
-    const heardAddresses = [...stream.addresses.keys()];
+    const heardAddresses = [...new Set(reportsHeard.map((r) => r.addressValue))];
     const outputs = [
       { name: 'log', data: log },
       { name: 'mqtt', data: subscriber.messages.map((m) => `${m.topic}\n${m.payload}`).join('\n') },

@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLAT_CURVE } from './daily-curve.js';
+import { generateBleCapture, type BleCaptureOptions, type BleCaptureResult } from './generate-ble.js';
 import { encodeFrame, LINKTYPE, MAX_FRAME_BYTES, type FrameEncoding, type WifiLinkType } from './frames.js';
-import { fileSink, PcapngWriter, PcapWriter } from './pcap-writer.js';
+import { openCaptureWriter } from './pcap-writer.js';
 import { RADIOTAP_LAYOUT_NAMES, type RadiotapLayout } from './radiotap.js';
 import { Random } from './random.js';
 import { venueForTarget } from './target.js';
@@ -72,21 +73,9 @@ export async function generateCapture(options: CaptureOptions): Promise<CaptureR
   const layout = options.layout ?? 'esp32';
   const venue = venueOptions(options);
   const layoutRng = new Random(options.seed, LAYOUT_STREAM);
-  const sink = fileSink(options.path);
   const truth: WindowTruth[] = [];
   const scratch = new Uint8Array(MAX_FRAME_BYTES);
-  let write: (timeMs: number, packet: Uint8Array) => void;
-  let close: () => void;
-  if (options.format === 'pcapng') {
-    const writer = new PcapngWriter(sink);
-    const id = writer.addInterface(linkType, options.snapLength);
-    write = (timeMs, packet) => writer.write(id, timeMs, packet);
-    close = () => writer.close();
-  } else {
-    const writer = new PcapWriter(sink, { linkType, snapLength: options.snapLength });
-    write = (timeMs, packet) => writer.write(timeMs, packet);
-    close = () => writer.close();
-  }
+  const { write, close } = openCaptureWriter(options.path, options.format ?? 'pcap', linkType, options.snapLength);
   let frames = 0;
   try {
     for (const emission of venueEmissions(venue, (window) => truth.push(window))) {
@@ -103,6 +92,8 @@ export async function generateCapture(options: CaptureOptions): Promise<CaptureR
 export interface FixtureCache {
   /** The capture for these options: generated on first use, then read from the cache. */
   capture(options: Omit<CaptureOptions, 'path'>): Promise<CaptureResult>;
+  /** The same for a BLE capture. */
+  bleCapture(options: BleCaptureOptions): Promise<BleCaptureResult>;
 }
 
 /** JSON with object keys sorted, so equal options give equal keys. */
@@ -132,24 +123,32 @@ function simulatorVersion(): string {
  */
 export function fixtures(dir: string): FixtureCache {
   let version: string | undefined;
+  /** The file `generate` writes for `options` (a hash of `kind`, the options and the simulator), from the cache if it is there. */
+  const cached = async <R extends { path: string; frames: number; truth: unknown }>(
+    kind: string,
+    options: object,
+    extension: string,
+    generate: (path: string) => Promise<R>,
+  ): Promise<R> => {
+    version ??= simulatorVersion();
+    const key = createHash('sha256').update(version).update(kind).update(canonical(options)).digest('hex').slice(0, 24);
+    const file = path.join(dir, `${key}.${extension}`);
+    const truthFile = path.join(dir, `${key}.truth.json`);
+    if (fs.existsSync(file) && fs.existsSync(truthFile)) {
+      const saved = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as Omit<R, 'path'>;
+      return { ...saved, path: file } as R;
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    const result = await generate(temporary);
+    fs.writeFileSync(`${truthFile}.${process.pid}.tmp`, JSON.stringify({ ...result, path: undefined }));
+    fs.renameSync(temporary, file);
+    fs.renameSync(`${truthFile}.${process.pid}.tmp`, truthFile);
+    return { ...result, path: file };
+  };
   return {
-    async capture(options) {
-      version ??= simulatorVersion();
-      const key = createHash('sha256').update(version).update(canonical(options)).digest('hex').slice(0, 24);
-      const file = path.join(dir, `${key}.${options.format ?? 'pcap'}`);
-      const truthFile = path.join(dir, `${key}.truth.json`);
-      if (fs.existsSync(file) && fs.existsSync(truthFile)) {
-        const saved = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as Omit<CaptureResult, 'path'>;
-        return { path: file, frames: saved.frames, truth: saved.truth };
-      }
-      fs.mkdirSync(dir, { recursive: true });
-      const temporary = `${file}.${process.pid}.tmp`;
-      const result = await generateCapture({ ...options, path: temporary });
-      fs.writeFileSync(`${truthFile}.${process.pid}.tmp`, JSON.stringify({ frames: result.frames, truth: result.truth }));
-      fs.renameSync(temporary, file);
-      fs.renameSync(`${truthFile}.${process.pid}.tmp`, truthFile);
-      return { ...result, path: file };
-    },
+    capture: (options) => cached('', options, options.format ?? 'pcap', (file) => generateCapture({ ...options, path: file })),
+    bleCapture: (options) => cached('ble', options, options.format, (file) => generateBleCapture({ ...options, path: file })),
   };
 }
 

@@ -21,7 +21,9 @@ export {
   type WifiLinkType,
 } from './frames.js';
 export { BENCHMARK_CAPTURE, captureAddresses, fixtures, generateCapture, type CaptureOptions, type CaptureResult, type FixtureCache } from './generate.js';
-export { MemorySink, PcapngWriter, PcapWriter, fileSink, type ByteSink, type PcapOptions } from './pcap-writer.js';
+export { bleCaptureAddresses, generateBleCapture, type BleCaptureOptions, type BleCaptureResult, type BleWindowTruth } from './generate-ble.js';
+export { bleAdvertisements, formatAddress, type BleAdvertisement, type BleDeviceKind, type BleVenueOptions } from './ble-venue.js';
+export { BtsnoopWriter, MemorySink, PcapngWriter, PcapWriter, fileSink, openCaptureWriter, type ByteSink, type CaptureWriter, type PcapOptions } from './pcap-writer.js';
 export { PHONES, PROFILES, type DeviceProfile, type MacPolicy } from './profiles.js';
 export { RADIOTAP_LAYOUT_NAMES, type RadiotapLayout } from './radiotap.js';
 export { Random, type Seed } from './random.js';

@@ -172,6 +172,23 @@ export class PcapngWriter {
   }
 }
 
+/** A pcap or pcapng file of one link type, written packet by packet. */
+export interface CaptureWriter {
+  write(timeMs: number, packet: Uint8Array): void;
+  close(): void;
+}
+
+export function openCaptureWriter(path: string, format: 'pcap' | 'pcapng', linkType: number, snapLength?: number): CaptureWriter {
+  const sink = fileSink(path);
+  if (format === 'pcapng') {
+    const writer = new PcapngWriter(sink);
+    const id = writer.addInterface(linkType, snapLength);
+    return { write: (timeMs, packet) => writer.write(id, timeMs, packet), close: () => writer.close() };
+  }
+  const writer = new PcapWriter(sink, { linkType, snapLength });
+  return { write: (timeMs, packet) => writer.write(timeMs, packet), close: () => writer.close() };
+}
+
 const BTSNOOP_MAGIC = Buffer.from('btsnoop\0', 'latin1');
 /** Microseconds from 0000-01-01T00:00:00Z, where btsnoop counts from, to the Unix epoch. */
 const BTSNOOP_EPOCH_US = 0x00dcddb30f2f8000n;

@@ -20,7 +20,8 @@
  * - 95% of people carry a phone, 8% of visitors a second device (laptop or tablet).
  */
 
-import { curveAt, curveMax, STORE_CURVE, STREET_CURVE, type DailyCurve } from './daily-curve.js';
+import { ArrivalStream, EventQueue } from './arrivals.js';
+import { curveAt, STORE_CURVE, STREET_CURVE, type DailyCurve } from './daily-curve.js';
 import { SimDevice, type Emission, type Role } from './device.js';
 import {
   keepsAddressAcrossScans,
@@ -128,103 +129,6 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Arrival times of a non-homogeneous Poisson process, by thinning a homogeneous one. */
-class ArrivalStream {
-  nextUs: number;
-  private readonly peak: number;
-  private readonly meanGapUs: number;
-
-  constructor(
-    private readonly rng: Random,
-    perHour: number,
-    private readonly curve: DailyCurve,
-    private readonly utcOffsetMinutes: number,
-    fromUs: number,
-    private readonly untilUs: number,
-  ) {
-    this.peak = curveMax(curve);
-    this.meanGapUs = perHour * this.peak > 0 ? HOUR_US / (perHour * this.peak) : Infinity;
-    this.nextUs = this.after(fromUs);
-  }
-
-  /** The next arrival time, advancing the stream. */
-  take(): number {
-    const at = this.nextUs;
-    this.nextUs = this.after(at);
-    return at;
-  }
-
-  private after(fromUs: number): number {
-    if (this.meanGapUs === Infinity) return Infinity;
-    let t = fromUs;
-    for (;;) {
-      t += this.rng.exponential(this.meanGapUs);
-      if (t >= this.untilUs) return Infinity;
-      if (this.rng.float() * this.peak < curveAt(this.curve, t / 1000, this.utcOffsetMinutes)) return Math.ceil(t);
-    }
-  }
-}
-
-/** A binary min-heap of devices by (next event time, id): the id makes ties deterministic. */
-class DeviceQueue {
-  readonly items: SimDevice[] = [];
-
-  peek(): SimDevice | undefined {
-    return this.items[0];
-  }
-
-  push(device: SimDevice): void {
-    this.items.push(device);
-    this.up(this.items.length - 1);
-  }
-
-  pop(): void {
-    const last = this.items.pop()!;
-    if (this.items.length > 0) {
-      this.items[0] = last;
-      this.down(0);
-    }
-  }
-
-  /** Call after the top device's event time changed. */
-  updateTop(): void {
-    this.down(0);
-  }
-
-  private before(a: SimDevice, b: SimDevice): boolean {
-    const ta = a.eventUs;
-    const tb = b.eventUs;
-    return ta < tb || (ta === tb && a.id < b.id);
-  }
-
-  private up(i: number): void {
-    const items = this.items;
-    const item = items[i]!;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(item, items[parent]!)) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = item;
-  }
-
-  private down(i: number): void {
-    const items = this.items;
-    const n = items.length;
-    const item = items[i]!;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && this.before(items[child + 1]!, items[child]!)) child++;
-      if (!this.before(items[child]!, item)) break;
-      items[i] = items[child]!;
-      i = child;
-    }
-    items[i] = item;
-  }
-}
-
 /** Creates the devices people bring, drawing everything from one stream in arrival order. */
 class Population {
   private nextId = 0;
@@ -308,7 +212,7 @@ export function* venueEmissions(options: VenueOptions, onWindow: (truth: WindowT
   const startUs = o.startMs * 1000;
   let endUs = startUs + Math.round(o.hours * HOUR_US);
   const population = new Population(o, startUs, endUs);
-  const queue = new DeviceQueue();
+  const queue = new EventQueue<SimDevice>();
   const truth = new TruthRecorder(o.windowMinutes * 60_000_000, onWindow);
 
   for (const device of population.staff()) queue.push(device);

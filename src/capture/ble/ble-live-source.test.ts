@@ -6,9 +6,9 @@ import { createLogger, type Logger } from '../../log/logger.js';
 import { Random } from '../../sim/random.js';
 import type { Sighting, SightingSink } from '../sighting.js';
 import { advertisingSignature } from './advertising-signature.js';
-import { formatAddress, generateAdvertisingStream } from './advertising-stream.fixtures.js';
+import { formatAddress, type BleDeviceKind } from '../../sim/ble-venue.js';
 import { BleLiveSource, INIT_RETRY_MS, makeScanPassive, parseAddress, TABLE_SWEEP_MS, type BleLiveSourceOptions } from './ble-live-source.js';
-import { activeScanParametersCommand, FakeHciBindings, type AdvertisingReport } from './fake-noble-bindings.fixtures.js';
+import { activeScanParametersCommand, controllerReports, FakeHciBindings, type AdvertisingReport } from './fake-noble-bindings.fixtures.js';
 
 const START_MS = Date.UTC(2026, 10, 22, 10, 0, 0);
 
@@ -122,18 +122,24 @@ describe('makeScanPassive', () => {
   });
 });
 
+/** A shop's advertisements as a controller reports them, with the truth per address. */
+function shopStream(): { reports: AdvertisingReport[]; addresses: Map<number, { kind: BleDeviceKind; reports: number; rssiSum: number }> } {
+  const venue = { seed: 'ble-live-source', startMs: START_MS + 1000, durationMs: 20 * 60_000, phones: 16, visitorsPerHour: 0, publicDevices: 2, staticDevices: 3, beacons: 3, reception: 1 };
+  const reports = controllerReports(venue);
+  const addresses = new Map<number, { kind: BleDeviceKind; reports: number; rssiSum: number }>();
+  for (const report of reports) {
+    const truth = addresses.get(report.addressValue) ?? { kind: report.kind, reports: 0, rssiSum: 0 };
+    truth.reports++;
+    truth.rssiSum += report.rssi;
+    addresses.set(report.addressValue, truth);
+  }
+  return { reports, addresses };
+}
+
 describe('BleLiveSource', () => {
   it('delivers every advertisement of a shop stream: counts per address, address types, RSSI, times and signatures', async () => {
     vi.useFakeTimers({ now: START_MS });
-    const stream = generateAdvertisingStream({
-      seed: 'ble-live-source',
-      startMs: START_MS + 1000,
-      durationMs: 20 * 60_000,
-      phones: 16,
-      publicDevices: 2,
-      staticDevices: 3,
-      beacons: 3,
-    });
+    const stream = shopStream();
     const bindings = new FakeHciBindings();
     const sink = recordingSink();
     const { logger, lines } = recordingLogger();

@@ -7,6 +7,8 @@
  * listener that exits the process when it is the last one.
  */
 import { EventEmitter } from 'node:events';
+import { PDU_TYPE } from '../../sim/ble-frames.js';
+import { bleAdvertisements, formatAddress, type BleDeviceKind, type BleVenueOptions } from '../../sim/ble-venue.js';
 import type { NobleBindings } from './ble-live-source.js';
 
 /** Advertising data as noble's gap.js parses it. */
@@ -28,6 +30,38 @@ export interface AdvertisingReport {
   connectable: boolean;
   rssi: number;
   advertisement: NobleAdvertisingData;
+}
+
+/** A controller's report with the simulation's truth: who sent it. */
+export interface VenueReport extends AdvertisingReport {
+  deviceId: number;
+  kind: BleDeviceKind;
+  /** The address as a 48-bit integer. */
+  addressValue: number;
+}
+
+/**
+ * A simulated store's advertisements as a controller reports them to noble, in time order. Scan
+ * responses and directed advertisements are left out: noble merges them into the advertiser's
+ * earlier data, so their signature is not their own.
+ */
+export function controllerReports(venue: BleVenueOptions): VenueReport[] {
+  const reports: VenueReport[] = [];
+  for (const advertisement of bleAdvertisements(venue)) {
+    if (advertisement.pduType === PDU_TYPE.SCAN_RSP || advertisement.pduType === PDU_TYPE.ADV_DIRECT_IND) continue;
+    reports.push({
+      timeMs: Math.round(advertisement.timeMs),
+      address: formatAddress(advertisement.address),
+      addressValue: advertisement.address,
+      addressType: advertisement.random ? 'random' : 'public',
+      connectable: advertisement.pduType === PDU_TYPE.ADV_IND,
+      rssi: advertisement.rssi,
+      advertisement: advertisement.content,
+      deviceId: advertisement.deviceId,
+      kind: advertisement.kind,
+    });
+  }
+  return reports;
 }
 
 interface GapEntry {
