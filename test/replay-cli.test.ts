@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { WindowReport } from '../src/publish/payloads.js';
-import { jsonLines, runCli, startCli } from './helpers/cli.js';
+import { jsonLines, runCli } from './helpers/cli.js';
+import { expectKilledReplayToResume } from './helpers/kill-resume.js';
 import { capture, hasSharedCaptures } from './helpers/shared-captures.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-replay-cli-'));
@@ -84,34 +84,11 @@ describe('replay refuses bad input with one line and an exit code', () => {
   });
 });
 
-/** Counts without quality (restarts and capture time differ between a killed and a clean run). */
-const counts = (report: WindowReport) => ({ ...report, quality: undefined });
-
 describe.skipIf(!hasSharedCaptures)('replay state on disk (needs ../shared/captures)', () => {
   const fryza = capture('wifi/fryza_sc6-61_2024-04-18_pos1.pcap');
 
   it('after kill -9 in the middle of a window, a restart finishes every window with the counts of an uninterrupted run', async () => {
-    const reference = jsonLines<WindowReport>((await runCli(['replay', fryza, '--log-level', 'warn'])).stdout);
-    expect(reference.length).toBeGreaterThan(3);
-
-    const dirs = ['--state-dir', path.join(scratch, 'kill-state'), '--runtime-dir', path.join(scratch, 'kill-run')];
-    // Paced at 600x (an hour in 6 s) and saved every second, so that the kill comes in the
-    // middle of the second window, after it was checkpointed a few times.
-    const first = startCli(['replay', fryza, ...dirs, '--speed', '600', '--log-level', 'warn'], { FOOTFALL_STORE_CHECKPOINT_SECONDS: '1' });
-    await first.waitForLines(1);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    first.child.kill('SIGKILL');
-    const killed = await first.done;
-    expect(killed.signal).toBe('SIGKILL');
-    const before = jsonLines<WindowReport>(killed.stdout);
-    expect(before.length).toBe(1);
-
-    const second = await runCli(['replay', fryza, ...dirs, '--log-level', 'info']);
-    expect(second.code).toBe(0);
-    expect(second.stderr).toContain('continuing the input where the previous run stopped');
-    const after = jsonLines<WindowReport>(second.stdout);
-    expect([...before, ...after].map(counts)).toEqual(reference.map(counts));
-    expect(after[0]!.quality.restarts).toBe(1);
+    await expectKilledReplayToResume(fryza, path.join(scratch, 'kill'));
   });
 
   it('leaves no window key and no token once the windows are finished', async () => {

@@ -1,7 +1,8 @@
 /** Compares replay reports with reference counts: tshark's (the oracle) or a simulation's truth. */
 import { expect } from 'vitest';
 import { isoSeconds, windowOf } from '../../src/count/windows.js';
-import type { WindowReport } from '../../src/publish/payloads.js';
+import type { BleCounts, WindowReport } from '../../src/publish/payloads.js';
+import type { BleWindowTruth } from '../../src/sim/generate-ble.js';
 import type { WindowTruth } from '../../src/sim/truth.js';
 
 export interface ReferenceWindow {
@@ -47,4 +48,50 @@ export function truthWindows(truth: readonly WindowTruth[], windowMinutes = 60):
       addresses_global: t.addressesGlobal,
       addresses_randomized: t.addressesRandomized,
     }));
+}
+
+export interface BleReferenceWindow {
+  start: string;
+  reports: number;
+  addresses: number;
+  addresses_random: number;
+}
+
+/** Per window: the same windows, the same advertising reports, and the same distinct and random advertisers. */
+export function expectBleReportsMatch(reports: WindowReport[], reference: BleReferenceWindow[], label: string, tokenBits = 32) {
+  expect(reports.map((r) => r.window.start), `${label}: windows`).toEqual(reference.map((o) => o.start));
+  for (const [i, window] of reference.entries()) {
+    const ble = reports[i]!.ble!;
+    const at = `${label} ${window.start}`;
+    expect(ble.frames, `${at} reports`).toBe(window.reports);
+    expectClose(ble.addresses, window.addresses, `${at} addresses`, tokenBits);
+    expectClose(ble.addresses - ble.addresses_public, window.addresses_random, `${at} random`, tokenBits);
+  }
+}
+
+/** A BLE simulation's truth as reference windows, and its malformed frames and address kinds. */
+export function bleTruthWindows(truth: readonly BleWindowTruth[], windowMinutes = 60): (BleReferenceWindow & { malformed: number; kinds: AddressKinds })[] {
+  return truth
+    .filter((t) => t.frames > 0)
+    .map((t) => ({
+      start: isoSeconds(windowOf(t.startMs, windowMinutes).startMs),
+      reports: t.frames,
+      addresses: t.addresses,
+      addresses_random: t.addressesRandom,
+      malformed: t.malformed,
+      kinds: {
+        addresses_public: t.addressesPublic,
+        addresses_random_static: t.addressesRandomStatic,
+        addresses_resolvable: t.addressesResolvable,
+        addresses_nonresolvable: t.addressesNonresolvable,
+      },
+    }));
+}
+
+/** The distinct BLE addresses of a window by kind, as a report names them. */
+export type AddressKinds = Pick<BleCounts, 'addresses_public' | 'addresses_random_static' | 'addresses_resolvable' | 'addresses_nonresolvable'>;
+
+export function addressKinds(ble: BleCounts): AddressKinds {
+  const { addresses_public, addresses_random_static, addresses_resolvable, addresses_nonresolvable } = ble;
+  return { addresses_public, addresses_random_static, addresses_resolvable, addresses_nonresolvable };
 }

@@ -3,6 +3,8 @@
  * .cache/fixtures, so the end-to-end checks run without ../shared/captures too.
  */
 import { fileURLToPath } from 'node:url';
+import { formatAddress } from '../../src/sim/ble-venue.js';
+import type { BleCaptureOptions, BleCaptureResult } from '../../src/sim/generate-ble.js';
 import { captureAddresses, fixtures, type CaptureOptions, type CaptureResult } from '../../src/sim/generate.js';
 
 const cache = fixtures(fileURLToPath(new URL('../../.cache/fixtures/', import.meta.url)));
@@ -27,5 +29,20 @@ export function generatedCapture(options: GeneratedCapture): Promise<CaptureResu
 
 /** The addresses in a generated capture, as `aa:bb:cc:dd:ee:ff`. */
 export function generatedAddresses(options: GeneratedCapture): string[] {
-  return [...captureAddresses(options)].map((a) => a.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:'));
+  return [...captureAddresses(options)].map(formatAddress);
+}
+
+/** The store's BLE advertisers from 10:00 UTC, as every BLE link type and format footfall reads. */
+const BLE_START = DAY_START + 3 * 3_600_000;
+export const GENERATED_BLE_CAPTURES: Record<string, BleCaptureOptions> = {
+  'BLE link layer with RF header (256), 8% corrupted, 3 h': { seed: 'e2e-ble-256', startMs: BLE_START, hours: 3, format: 'pcap', linkType: 256, corruptShare: 0.08 },
+  'BLE link layer (251), pcapng, 1.5 h': { seed: 'e2e-ble-251', startMs: BLE_START, hours: 1.5, format: 'pcapng', linkType: 251 },
+  'nRF Sniffer (272), 3% flagged bad, 1.5 h': { seed: 'e2e-ble-272', startMs: BLE_START, hours: 1.5, format: 'pcap', linkType: 272, corruptShare: 0.03 },
+  'HCI H4 with direction header (201), 1.5 h': { seed: 'e2e-ble-201', startMs: BLE_START, hours: 1.5, format: 'pcap', linkType: 201 },
+  'btsnoop H4 (1002), legacy then extended reports, 2 h': { seed: 'e2e-ble-h4', startMs: BLE_START, hours: 2, format: 'btsnoop', linkType: 1002 },
+  'btsnoop HCI (1001), 1 h': { seed: 'e2e-ble-hci', startMs: BLE_START, hours: 1, format: 'btsnoop', linkType: 1001 },
+};
+
+export function generatedBleCapture(options: BleCaptureOptions): Promise<BleCaptureResult> {
+  return cache.bleCapture(options);
 }

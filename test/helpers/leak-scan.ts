@@ -4,9 +4,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
+import { runCli, type CliResult } from './cli.js';
+import type { MqttTestBed, Subscriber } from './mosquitto.js';
 
-/** The forms of `aa:bb:cc:dd:ee:ff` a leak could take. */
-export function addressForms(address: string): { text: string[]; bytes: Buffer } {
+/**
+ * The forms of `aa:bb:cc:dd:ee:ff` a leak could take; the raw bytes in both orders, as BLE sends
+ * an address least significant byte first.
+ */
+export function addressForms(address: string): { text: string[]; bytes: Buffer; reversedBytes: Buffer } {
   const hex = address.toLowerCase().replace(/[^0-9a-f]/g, '');
   const octets = hex.match(/../g)!;
   const text = [
@@ -16,7 +22,8 @@ export function addressForms(address: string): { text: string[]; bytes: Buffer }
     hex,
     `${hex.slice(0, 4)}.${hex.slice(4, 8)}.${hex.slice(8)}`,
   ];
-  return { text: [...text, ...text.map((t) => t.toUpperCase())], bytes: Buffer.from(hex, 'hex') };
+  const bytes = Buffer.from(hex, 'hex');
+  return { text: [...text, ...text.map((t) => t.toUpperCase())], bytes, reversedBytes: Buffer.from(bytes).reverse() };
 }
 
 export interface Leak {
@@ -42,11 +49,39 @@ export function findLeaks(addresses: readonly string[], outputs: ReadonlyArray<{
   const leaks: Leak[] = [];
   const buffers = outputs.map((o) => ({ name: o.name, data: Buffer.isBuffer(o.data) ? o.data : Buffer.from(o.data) }));
   for (const address of addresses) {
-    const { text, bytes } = addressForms(address);
+    const { text, bytes, reversedBytes } = addressForms(address);
     for (const output of buffers) {
       if (output.data.includes(bytes)) leaks.push({ address, where: output.name, form: 'raw bytes' });
+      if (output.data.includes(reversedBytes)) leaks.push({ address, where: output.name, form: 'raw bytes, least significant first' });
       for (const form of text) if (output.data.includes(form)) leaks.push({ address, where: output.name, form });
     }
   }
   return leaks;
+}
+
+/**
+ * Replays `file` to its end with publishing and debug logging on, to a broker of `bed`, in state
+ * and runtime directories under `scratch`; returns everything the sensor wrote or sent.
+ */
+export async function replayedOutputs(bed: MqttTestBed, scratch: string, name: string, file: string, env: Record<string, string> = {}) {
+  const broker = await bed.broker();
+  const subscriber = await bed.subscriber(broker.url);
+  const state = path.join(scratch, `${name}-state`);
+  const runtime = path.join(scratch, `${name}-run`);
+  const result = await runCli(['replay', '--publish', file, '--state-dir', state, '--runtime-dir', runtime], { FOOTFALL_MQTT_URL: broker.url, FOOTFALL_LOG_LEVEL: 'debug', ...env });
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toContain('debug');
+  // With no report to send (no probe request in the file) replay has no reason to connect.
+  if (result.stdout !== '') await subscriber.waitFor((m) => m.some((x) => x.payload === '{"state":"offline"}'), 'the offline status');
+  return outputsOf(result, subscriber, [state, runtime]);
+}
+
+/** stdout, stderr, every MQTT message and the files under `dirs`. */
+export function outputsOf(result: Pick<CliResult, 'stdout' | 'stderr'>, subscriber: Subscriber, dirs: string[]) {
+  return [
+    { name: 'stdout', data: result.stdout },
+    { name: 'stderr', data: result.stderr },
+    { name: 'mqtt', data: subscriber.messages.map((m) => `${m.topic}\n${m.payload}`).join('\n') },
+    ...dirs.flatMap((dir) => filesUnder(dir)),
+  ];
 }

@@ -69,3 +69,95 @@ export function wifiAddresses(file: string): string[] {
   all.delete('00:00:00:00:00:00');
   return [...all].sort();
 }
+
+/** The BLE captures: link-layer sniffer captures and a btsnoop HCI log. */
+export function bleCaptures(): string[] {
+  if (!hasSharedCaptures) return [];
+  const dir = path.join(CAPTURES_DIR, 'ble');
+  return fs.readdirSync(dir).map((f) => path.join(dir, f)).sort();
+}
+
+export interface BleOracleWindow {
+  start: string;
+  reports: number;
+  addresses: number;
+  addresses_random: number;
+}
+
+/** What ../shared/tools/ble-window-oracle (tshark's dissectors) counts per window. */
+export function bleOracle(file: string, windowMinutes = 60): BleOracleWindow[] {
+  const out = execFileSync(path.join(SHARED_DIR, 'tools', 'ble-window-oracle'), [file, '--window-minutes', String(windowMinutes)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as BleOracleWindow);
+}
+
+function tsharkFields(file: string, filter: string, fields: readonly string[]): string[][] {
+  const args = ['-n', '-r', file, ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])];
+  return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split('\t'));
+}
+
+/** Every address tshark finds in a BLE capture, in any field and any frame (also those with a bad CRC): the leak-scan targets. */
+export function bleAddresses(file: string): string[] {
+  const fields = [
+    'btle.advertising_address',
+    'btle.scanning_address',
+    'btle.initiator_address',
+    'btle.target_address',
+    'bthci_evt.bd_addr',
+    'bthci_evt.direct_bd_addr',
+    'bthci_evt.le_peer_rpa',
+    'bthci_evt.le_local_rpa',
+    'bthci_cmd.bd_addr',
+    'btcommon.eir_ad.entry.bd_addr',
+  ];
+  const all = new Set(tsharkFields(file, '', fields).flatMap((row) => row.flatMap((cell) => cell.split(','))).filter((a) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(a)));
+  all.delete('ff:ff:ff:ff:ff:ff');
+  all.delete('00:00:00:00:00:00');
+  return [...all].sort();
+}
+
+/** Distinct advertisers by kind, per UTC window, from the address type and top bits tshark reads (the oracle's frames). */
+export function bleAddressKinds(file: string, windowMinutes = 60): Record<string, Record<string, number>> {
+  const advertising =
+    '(btle.advertising_header.pdu_type == 0 || btle.advertising_header.pdu_type == 1 || btle.advertising_header.pdu_type == 2 || ' +
+    'btle.advertising_header.pdu_type == 4 || btle.advertising_header.pdu_type == 6) && btle.advertising_address && ' +
+    '!btle.crc.incorrect && !_ws.malformed && !(nordic_ble.crcok == 0)';
+  const reports = 'bthci_evt.le_meta_subevent == 0x02 || bthci_evt.le_meta_subevent == 0x0b || bthci_evt.le_meta_subevent == 0x0d';
+  let rows = tsharkFields(file, advertising, ['frame.time_epoch', 'btle.advertising_address', 'btle.advertising_header.randomized_tx']).map(([time, address, random]) => ({
+    time: Number(time),
+    addresses: [address!.split(',')[0]!],
+    random: [random!.split(',')[0] === '1' || random!.split(',')[0] === 'True'],
+  }));
+  if (rows.length === 0) {
+    rows = tsharkFields(file, reports, ['frame.time_epoch', 'bthci_evt.bd_addr', 'bthci_evt.le_peer_address_type']).map(([time, addresses, types]) => ({
+      time: Number(time),
+      addresses: addresses!.split(','),
+      random: addresses!.split(',').map((_, i) => ['0x01', '0x03', '0x00000001', '0x00000003'].includes((types ?? '').split(',')[i] ?? '')),
+    }));
+  }
+  const windows: Record<string, Map<string, string>> = {};
+  for (const row of rows) {
+    const start = new Date(Math.floor(row.time / (windowMinutes * 60)) * windowMinutes * 60_000).toISOString().replace('.000Z', 'Z');
+    windows[start] ??= new Map();
+    row.addresses.forEach((address, i) => {
+      const top = parseInt(address.slice(0, 2), 16) >> 6;
+      const kind = !row.random[i] ? 'addresses_public' : top === 0b11 ? 'addresses_random_static' : top === 0b01 ? 'addresses_resolvable' : 'addresses_nonresolvable';
+      windows[start]!.set(address, kind);
+    });
+  }
+  return Object.fromEntries(
+    Object.entries(windows).map(([start, addresses]) => {
+      const kinds = { addresses_public: 0, addresses_random_static: 0, addresses_resolvable: 0, addresses_nonresolvable: 0 } as Record<string, number>;
+      for (const kind of addresses.values()) kinds[kind]!++;
+      return [start, kinds];
+    }),
+  );
+}
