@@ -39,6 +39,19 @@ export interface AdvertisingContent {
   serviceSolicitationUuids: string[];
 }
 
+/** What an advertisement says, with nothing in it; `fields` fill it. */
+export function advertisingContent(fields: Partial<AdvertisingContent> = {}): AdvertisingContent {
+  return {
+    localName: undefined,
+    txPowerLevel: undefined,
+    manufacturerData: undefined,
+    serviceData: [],
+    serviceUuids: [],
+    serviceSolicitationUuids: [],
+    ...fields,
+  };
+}
+
 /** A UUID written big-endian in hex, as little-endian bytes of its width. */
 function uuidBytes(uuid: string): Buffer {
   const hex = uuid.replace(/-/g, '');

@@ -13,7 +13,7 @@
  */
 
 import { ArrivalStream, EventQueue } from './arrivals.js';
-import { PDU_TYPE, type AdvertisingContent } from './ble-frames.js';
+import { advertisingContent, PDU_TYPE, type AdvertisingContent } from './ble-frames.js';
 import { STORE_CURVE, type DailyCurve } from './daily-curve.js';
 import { Random, type Seed } from './random.js';
 
@@ -73,18 +73,6 @@ interface DeviceModel {
   /** Moves about (a phone) or stays (the rest). */
   walks: boolean;
   advertisement(random: Random): AdvertisingContent;
-}
-
-function advertisingContent(fields: Partial<AdvertisingContent>): AdvertisingContent {
-  return {
-    localName: undefined,
-    txPowerLevel: undefined,
-    manufacturerData: undefined,
-    serviceData: [],
-    serviceUuids: [],
-    serviceSolicitationUuids: [],
-    ...fields,
-  };
 }
 
 function randomBytes(random: Random, length: number): Buffer {
@@ -238,7 +226,7 @@ class BleSimDevice {
       this.pending = { ...base, timeMs: (atUs + SCAN_RESPONSE_DELAY_US) / 1000, pduType: PDU_TYPE.SCAN_RSP, peerAddress: scanner, content: advertisingContent({ localName: 'scan response' }) };
       this.eventUs = atUs + SCAN_RESPONSE_DELAY_US;
     }
-    if (directed) return { ...base, timeMs: atUs / 1000, pduType: PDU_TYPE.ADV_DIRECT_IND, peerAddress: TABLET_ADDRESS, content: advertisingContent({}) };
+    if (directed) return { ...base, timeMs: atUs / 1000, pduType: PDU_TYPE.ADV_DIRECT_IND, peerAddress: TABLET_ADDRESS, content: advertisingContent() };
     return { ...base, timeMs: atUs / 1000, pduType: model.pduType, content: model.advertisement(random) };
   }
 }

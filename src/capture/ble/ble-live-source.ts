@@ -20,6 +20,7 @@ import type { Logger } from '../../log/logger.js';
 import { emptySighting, type SightingSink } from '../sighting.js';
 import type { CaptureSource, SourceStats } from '../source.js';
 import { advertisingSignature } from './advertising-signature.js';
+import { RSSI_UNAVAILABLE } from './hci-event.js';
 
 /** How often a missing adapter (or missing Bluetooth support) is looked for again. */
 export const INIT_RETRY_MS = 30_000;
@@ -32,8 +33,6 @@ const WATCHDOG_TICKS_PER_STALL = 4;
 const HCI_COMMAND_PACKET = 0x01;
 const LE_SET_SCAN_PARAMETERS = 0x200b;
 const LE_SET_EXTENDED_SCAN_PARAMETERS = 0x2041;
-/** HCI's RSSI value for "not available". */
-const RSSI_UNAVAILABLE = 127;
 
 /** noble's parsed advertising data (gap.js, parseServices): one object per address, merged with every report. */
 interface NobleAdvertisement {

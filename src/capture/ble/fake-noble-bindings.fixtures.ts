@@ -7,19 +7,12 @@
  * listener that exits the process when it is the last one.
  */
 import { EventEmitter } from 'node:events';
-import { PDU_TYPE } from '../../sim/ble-frames.js';
+import { advertisingContent, PDU_TYPE, type AdvertisingContent } from '../../sim/ble-frames.js';
 import { bleAdvertisements, formatAddress, type BleDeviceKind, type BleVenueOptions } from '../../sim/ble-venue.js';
 import type { NobleBindings } from './ble-live-source.js';
 
-/** Advertising data as noble's gap.js parses it. */
-export interface NobleAdvertisingData {
-  localName: string | undefined;
-  txPowerLevel: number | undefined;
-  manufacturerData: Buffer | undefined;
-  serviceData: { uuid: string; data: Buffer }[];
-  serviceUuids: string[];
-  serviceSolicitationUuids: string[];
-}
+/** Advertising data as noble's gap.js parses it: the simulation's advertisements have its shape. */
+export type NobleAdvertisingData = AdvertisingContent;
 
 /** One advertisement as the controller reports it. */
 export interface AdvertisingReport {
@@ -134,14 +127,7 @@ export class FakeHciBindings extends EventEmitter implements NobleBindings {
   advertise(report: AdvertisingReport): void {
     const { address, addressType, connectable, rssi } = report;
     const previous = this._gap._discoveries[address];
-    const advertisement: NobleAdvertisingData = previous?.advertisement ?? {
-      localName: undefined,
-      txPowerLevel: undefined,
-      manufacturerData: undefined,
-      serviceData: [],
-      serviceUuids: [],
-      serviceSolicitationUuids: [],
-    };
+    const advertisement: NobleAdvertisingData = previous?.advertisement ?? advertisingContent();
     // gap.js starts the lists afresh with each advertisement and keeps the other fields' last value.
     const data = report.advertisement;
     advertisement.serviceData = data.serviceData.slice();

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateBleCapture, type BleCaptureOptions } from '../../sim/generate-ble.js';
 import { leDirectedAdvertisingReport, leExtendedAdvertisingReport } from '../../sim/ble-frames.js';
+import { mulberry32, mutateFrame, type Mutations } from '../frame-mutations.fixtures.js';
 import { OfflinePcap } from '../libpcap.js';
 import { emptySighting, type Sighting } from '../sighting.js';
 import { BleVerdict, LINKTYPE_BLUETOOTH_HCI_H4, LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, LINKTYPE_BLUETOOTH_LE_LL, LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR, LINKTYPE_NORDIC_BLE, parseBleFrame } from './ble-frame.js';
@@ -62,49 +63,15 @@ async function seedsFor(linkType: number): Promise<Buffer[]> {
   }
 }
 
-/** A small seeded generator, so that a failure can be reproduced. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const INTERESTING_BYTES = [0x00, 0x01, 0x02, 0x03, 0x04, 0x0b, 0x0d, 0x3e, 0x7f, 0x80, 0xbe, 0xef, 0xff];
-
-function mutate(seed: Buffer, random: () => number): Buffer {
-  const int = (n: number) => Math.floor(random() * n);
-  let frame = Buffer.from(seed);
-  for (let ops = 1 + int(4); ops > 0; ops--) {
-    const where = frame.length === 0 ? 0 : int(Math.min(frame.length, random() < 0.6 ? 32 : frame.length));
-    switch (int(6)) {
-      case 0:
-        if (frame.length > 0) frame[where] = int(256);
-        break;
-      case 1:
-        if (frame.length > 0) frame[where] = INTERESTING_BYTES[int(INTERESTING_BYTES.length)]!;
-        break;
-      case 2:
-        frame = frame.subarray(0, int(frame.length + 1));
-        break;
-      case 3:
-        frame = Buffer.concat([frame, Buffer.from(Array.from({ length: 1 + int(8) }, () => int(256)))]);
-        break;
-      case 4:
-        // A length field: the PDU's, the event's, a report's data, the Nordic header's.
-        if (frame.length > 0) frame[where] = frame.length - where + int(9) - 4;
-        break;
-      case 5:
-        if (frame.length > 0) frame[where] = frame[where]! ^ (1 << int(8));
-        break;
-    }
-  }
-  return frame;
-}
+const BLE_MUTATIONS: Mutations = {
+  interestingBytes: [0x00, 0x01, 0x02, 0x03, 0x04, 0x0b, 0x0d, 0x3e, 0x7f, 0x80, 0xbe, 0xef, 0xff],
+  // A length byte (the PDU's, the event's, a report's data, the Nordic header's) near what is left.
+  rewriteLength(frame, int) {
+    if (frame.length === 0) return;
+    const at = int(Math.min(frame.length, 32));
+    frame[at] = frame.length - at + int(9) - 4;
+  },
+};
 
 function isPlausible(s: Sighting): boolean {
   return (
@@ -142,7 +109,7 @@ describe.each(LINK_TYPES)(
       let sightings = 0;
 
       for (let i = 0; i < MUTATIONS_PER_LINK_TYPE; i++) {
-        const frame = mutate(seeds[i % seeds.length]!, random);
+        const frame = mutateFrame(seeds[i % seeds.length]!, random, BLE_MUTATIONS);
         // In a reader's reused buffer, after stale bytes of earlier frames...
         pcapBuffer.fill(0xa5, frame.length, frame.length + 64);
         frame.copy(pcapBuffer);

@@ -17,7 +17,7 @@ const LE_DIRECTED_ADVERTISING_REPORT = 0x0b;
 const LE_EXTENDED_ADVERTISING_REPORT = 0x0d;
 
 /** HCI's RSSI value for "not available". */
-const RSSI_UNAVAILABLE = 127;
+export const RSSI_UNAVAILABLE = 127;
 /** Extended reports of anonymous advertisements (no address). */
 const ADDRESS_TYPE_ANONYMOUS = 0xff;
 

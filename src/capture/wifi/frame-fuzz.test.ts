@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { mulberry32, mutateFrame, type Mutations } from '../frame-mutations.fixtures.js';
 import { emptySighting, type Sighting } from '../sighting.js';
 import { FrameVerdict, parseWifiFrame } from './frame.js';
 import * as build from './synthetic-frames.fixtures.js';
@@ -68,48 +69,18 @@ function seedsFor(linkType: number): Buffer[] {
   }
 }
 
-/** A small seeded generator, so that a failure can be reproduced. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const WIFI_MUTATIONS: Mutations = {
+  interestingBytes: [0x00, 0x01, 0x7f, 0x80, 0xff, 0x10, 0x40, 0x50, 0x20, 0xdd],
+  // A header length or element length field: small offsets and element-sized values.
+  rewriteLength(frame, int) {
+    if (frame.length > 3) frame.writeUInt16LE(int(frame.length + 16), int(Math.min(frame.length - 1, 8)));
+  },
+};
 
-const INTERESTING_BYTES = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x10, 0x40, 0x50, 0x20, 0xdd];
-
+/** A mutated frame, and sometimes an original length beyond it (a frame cut by the snap length). */
 function mutate(seed: Buffer, random: () => number): { frame: Buffer; originalLength: number } {
-  const int = (n: number) => Math.floor(random() * n);
-  let frame = Buffer.from(seed);
-  for (let ops = 1 + int(4); ops > 0; ops--) {
-    const where = frame.length === 0 ? 0 : int(Math.min(frame.length, random() < 0.5 ? 64 : frame.length));
-    switch (int(6)) {
-      case 0:
-        if (frame.length > 0) frame[where] = int(256);
-        break;
-      case 1:
-        if (frame.length > 0) frame[where] = INTERESTING_BYTES[int(INTERESTING_BYTES.length)]!;
-        break;
-      case 2:
-        frame = frame.subarray(0, int(frame.length + 1));
-        break;
-      case 3:
-        frame = Buffer.concat([frame, Buffer.from(Array.from({ length: 1 + int(8) }, () => int(256)))]);
-        break;
-      case 4:
-        // A header length or element length field: small offsets and element-sized values.
-        if (frame.length > 3) frame.writeUInt16LE(int(frame.length + 16), int(Math.min(frame.length - 1, 8)));
-        break;
-      case 5:
-        if (frame.length > 0) frame[where] = frame[where]! ^ (1 << int(8));
-        break;
-    }
-  }
-  const originalLength = random() < 0.2 ? frame.length + 1 + int(200) : frame.length;
+  const frame = mutateFrame(seed, random, WIFI_MUTATIONS);
+  const originalLength = random() < 0.2 ? frame.length + 1 + Math.floor(random() * 200) : frame.length;
   return { frame, originalLength };
 }
 
