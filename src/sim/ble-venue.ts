@@ -23,17 +23,18 @@ export interface BleVenueOptions {
   seed: Seed;
   startMs: number;
   durationMs: number;
-  /** Phones there from the start to the end (staff). */
+  /** Phones there from the start to the end (staff); default 3. */
   phones?: number;
-  /** Visitors' phones arriving per hour at the daily curve's peak; each stays about `stayMinutes`. */
+  /** Visitors' phones arriving per hour at the daily curve's peak (default 40); each stays about `stayMinutes` (default 12). */
   visitorsPerHour?: number;
   stayMinutes?: number;
   /** How the visitors' arrivals follow the (UTC) day; default a store's. */
   curve?: DailyCurve;
+  /** Devices there all along: with public addresses (default 1), random static ones (3), beacons (2). */
   publicDevices?: number;
   staticDevices?: number;
   beacons?: number;
-  /** Share of advertising events the sensor receives when the signal is strong enough. */
+  /** Share of advertising events the sensor receives when the signal is strong enough; default 0.85. */
   reception?: number;
 }
 

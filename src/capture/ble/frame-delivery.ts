@@ -29,7 +29,10 @@ export class BleFrameDelivery {
     this.sink!.onSighting(sighting);
   };
 
-  /** Parses `buf[0, length)`, a frame of `linkType` (or of a btsnoop datalink), and tells the sink what it was. */
+  /**
+   * Parses `buf[0, length)`, a frame of `linkType` (or of a btsnoop datalink), and tells the sink
+   * what it was. A frame the snap length cut short is found by its own length fields.
+   */
   deliver(linkType: number, buf: Buffer, length: number, _originalLength: number, timeMs: number, sink: SightingSink): void {
     this.sink = sink;
     this.timeMs = timeMs;
