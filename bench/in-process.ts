@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SimulatedVenueSource } from '../src/capture/wifi/simulated-venue-source.js';
+import { SimulatedStore } from '../src/capture/simulated-store.js';
 import { loadConfig } from '../src/config/load.js';
 import { Sensor } from '../src/core/sensor.js';
 import { silentLogger } from '../src/log/logger.js';
@@ -33,7 +33,7 @@ export async function runSimulated(run: SimulatedRun): Promise<void> {
     publish: false,
     interactive: true,
     sourceKinds: ['wifi'],
-    createSources: () => [new SimulatedVenueSource({ venue: run.venue, speed: run.speed, logger: silentLogger })],
+    createSources: () => [...new SimulatedStore({ venue: run.venue, speed: run.speed, logger: silentLogger }).sources],
     versions: {},
     onReport: run.onReport,
   });

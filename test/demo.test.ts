@@ -23,9 +23,13 @@ describe('footfall demo', () => {
       expect(report.wifi!.addresses_randomized).toBeGreaterThan(report.wifi!.addresses_global);
       expect(Object.keys(report.wifi!.zones)).toEqual(['inside', 'nearby']);
       expect(report.occupancy).toHaveLength(12);
+      // Phones heard over BLE too, rotating their private addresses.
+      expect(report.ble!.frames).toBeGreaterThan(1000);
+      expect(report.ble!.addresses_resolvable).toBeGreaterThan(report.ble!.devices);
+      expect(report.ble!.malformed).toBe(0);
     }
     // The readable summary, beside what the simulation knows really happened.
-    expect(result.stderr.match(/^\d\d:00-\d\d:00 +devices .* simulated: \d+ visitors/gm)).toHaveLength(3);
+    expect(result.stderr.match(/^\d\d:00-\d\d:00 +Wi-Fi devices +\d+ .* BLE devices +\d+, .* simulated: \d+ visitors/gm)).toHaveLength(3);
   });
 
   it('refuses a bad --hours with one line', async () => {

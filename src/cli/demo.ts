@@ -5,7 +5,7 @@
  * lines on stdout, a readable summary beside the simulation's truth on stderr.
  */
 import type { Command } from 'commander';
-import { SimulatedVenueSource } from '../capture/wifi/simulated-venue-source.js';
+import { SimulatedStore } from '../capture/simulated-store.js';
 import { Sensor } from '../core/sensor.js';
 import { isoSeconds, windowOf } from '../count/windows.js';
 import type { WindowReport } from '../publish/payloads.js';
@@ -34,12 +34,18 @@ function positive(name: string, text: string, max: number): number {
   return value;
 }
 
-function summary(report: WindowReport, truth: WindowTruth | undefined): string {
-  const wifi = report.wifi!;
-  const zones = Object.entries(wifi.zones).map(([name, n]) => `${name} ${n}`).join(', ');
+const pad = (n: number | undefined, width: number) => String(n ?? '-').padStart(width);
+
+function summary(report: WindowReport, truth: WindowTruth | undefined, bleDevices: number | undefined): string {
+  const { wifi, ble } = report;
+  const zones = wifi === undefined ? '' : ` (${Object.entries(wifi.zones).map(([name, n]) => `${name} ${n}`).join(', ')})`;
   const window = `${report.window.start.slice(11, 16)}-${report.window.end.slice(11, 16)}`;
-  const truthText = truth === undefined ? '' : `   simulated: ${truth.devicesInside} visitors, ${truth.devicesNearby} passers-by`;
-  return `${window}  devices ${String(wifi.devices).padStart(3)} (${zones})  addresses ${String(wifi.addresses).padStart(4)}  frames ${String(wifi.frames).padStart(6)}${truthText}`;
+  const truthText =
+    truth === undefined ? '' : `   simulated: ${truth.devicesInside} visitors, ${truth.devicesNearby} passers-by, ${bleDevices ?? 0} BLE devices heard`;
+  return (
+    `${window}  Wi-Fi devices ${pad(wifi?.devices, 3)}${zones}, addresses ${pad(wifi?.addresses, 4)}` +
+    `   BLE devices ${pad(ble?.devices, 3)}, addresses ${pad(ble?.addresses, 4)}${truthText}`
+  );
 }
 
 async function demo(options: DemoOptions): Promise<void> {
@@ -63,6 +69,7 @@ async function demo(options: DemoOptions): Promise<void> {
   const endMs = startMs + hours * 3_600_000;
 
   const truths = new Map<string, WindowTruth>();
+  const bleTruths = new Map<string, number>();
   let published = 0;
   let received = 0;
   let offline = false;
@@ -75,7 +82,7 @@ async function demo(options: DemoOptions): Promise<void> {
     if (topic.endsWith('/report')) {
       received++;
       const report = JSON.parse(payload.toString()) as WindowReport;
-      process.stderr.write(`${summary(report, truths.get(report.window.start))}\n`);
+      process.stderr.write(`${summary(report, truths.get(report.window.start), bleTruths.get(report.window.start))}\n`);
     }
   });
 
@@ -90,14 +97,17 @@ async function demo(options: DemoOptions): Promise<void> {
     timeSource: 'capture',
     publish: true,
     interactive: true,
-    sourceKinds: ['wifi'],
+    sourceKinds: ['wifi', 'ble'],
     createSources: () => [
-      new SimulatedVenueSource({
+      ...new SimulatedStore({
         venue: { seed, startMs, hours, windowMinutes: config.privacy.window_minutes },
+        // As many phones as the Wi-Fi venue's visitors carry, staying about as long.
+        ble: { seed, visitorsPerHour: 48, stayMinutes: 15 },
         speed,
         logger: logger.child('simulation'),
         onTruth: (truth) => truths.set(isoSeconds(windowOf(truth.startMs, config.privacy.window_minutes).startMs), truth),
-      }),
+        onBleTruth: (truth) => bleTruths.set(isoSeconds(truth.startMs), truth.devices),
+      }).sources,
     ],
     versions: softwareVersions(),
     onReport: () => published++,

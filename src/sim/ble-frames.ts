@@ -6,6 +6,7 @@
  */
 
 import { crc24 } from '../capture/ble/crc24.js';
+import type { BleAdvertisement } from './ble-venue.js';
 
 export const BLE_LINKTYPE = {
   BLUETOOTH_HCI_H4: 187,
@@ -274,4 +275,43 @@ export function h4WithPhdr(received: boolean, h4Packet: Uint8Array): Buffer {
   out.writeUInt32BE(received ? 1 : 0, 0);
   out.set(h4Packet, 4);
   return out;
+}
+
+/** The AD flags of a discoverable LE-only device. */
+const LE_GENERAL_DISCOVERABLE = 0x06;
+
+/** The advertising data a simulated advertisement carries: none when directed, no flags in a scan response. */
+export function advertisingDataOf(advertisement: BleAdvertisement): Buffer {
+  if (advertisement.pduType === PDU_TYPE.ADV_DIRECT_IND) return Buffer.alloc(0);
+  const flags = advertisement.pduType === PDU_TYPE.SCAN_RSP ? undefined : LE_GENERAL_DISCOVERABLE;
+  return encodeAdvertisingData(advertisement.content, flags);
+}
+
+const LEGACY_EVENT_TYPE: Record<number, number> = {
+  [PDU_TYPE.ADV_IND]: 0x00,
+  [PDU_TYPE.ADV_DIRECT_IND]: 0x01,
+  [PDU_TYPE.ADV_SCAN_IND]: 0x02,
+  [PDU_TYPE.ADV_NONCONN_IND]: 0x03,
+  [PDU_TYPE.SCAN_RSP]: 0x04,
+};
+/** Extended report event types of legacy PDUs: bit 0 connectable, 1 scannable, 2 directed, 3 scan response, 4 legacy. */
+const EXTENDED_EVENT_TYPE: Record<number, number> = {
+  [PDU_TYPE.ADV_IND]: 0x13,
+  [PDU_TYPE.ADV_DIRECT_IND]: 0x15,
+  [PDU_TYPE.ADV_SCAN_IND]: 0x12,
+  [PDU_TYPE.ADV_NONCONN_IND]: 0x10,
+  [PDU_TYPE.SCAN_RSP]: 0x1b,
+};
+
+/** The HCI report a controller gives for a received advertisement: legacy, or extended as after LE Set Extended Scan Enable. */
+export function hciReportOf(advertisement: BleAdvertisement, extended: boolean): HciReport {
+  const direct = advertisement.pduType === PDU_TYPE.ADV_DIRECT_IND;
+  return {
+    eventType: (extended ? EXTENDED_EVENT_TYPE : LEGACY_EVENT_TYPE)[advertisement.pduType]!,
+    addressType: advertisement.random ? 1 : 0,
+    address: advertisement.address,
+    rssi: advertisement.rssi,
+    data: advertisingDataOf(advertisement),
+    ...(direct && extended ? { directAddressType: 1, directAddress: advertisement.peerAddress! } : {}),
+  };
 }

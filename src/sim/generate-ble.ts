@@ -7,20 +7,20 @@
  */
 
 import {
+  advertisingDataOf,
   advertisingPdu,
   BLE_LINKTYPE,
   btleRfFrame,
-  encodeAdvertisingData,
   h4WithPhdr,
   hciCommand,
   hciEvent,
+  hciReportOf,
   leAdvertisingReport,
   leExtendedAdvertisingReport,
   linkLayerPacket,
   nordicBleFrame,
   PDU_TYPE,
   rfChannel,
-  type HciReport,
 } from './ble-frames.js';
 import { bleAdvertisements, formatAddress, type BleAdvertisement, type BleVenueOptions } from './ble-venue.js';
 import { BtsnoopWriter, fileSink, openCaptureWriter, type CaptureWriter } from './pcap-writer.js';
@@ -111,21 +111,13 @@ class BleTruthRecorder {
   }
 }
 
-/** The AD flags of a discoverable LE-only device. */
-const LE_GENERAL_DISCOVERABLE = 0x06;
 /** A scanner's SCAN_REQ comes this long before the scan response it asks for. */
 const SCAN_REQUEST_LEAD_MS = 0.15;
-
-function advertisingData(advertisement: BleAdvertisement): Buffer {
-  if (advertisement.pduType === PDU_TYPE.ADV_DIRECT_IND) return Buffer.alloc(0);
-  const flags = advertisement.pduType === PDU_TYPE.SCAN_RSP ? undefined : LE_GENERAL_DISCOVERABLE;
-  return encodeAdvertisingData(advertisement.content, flags);
-}
 
 function pduOf(advertisement: BleAdvertisement): Buffer {
   const { pduType, address, random } = advertisement;
   if (pduType === PDU_TYPE.ADV_DIRECT_IND) return advertisingPdu({ type: pduType, txRandom: random, rxRandom: true, address, secondAddress: advertisement.peerAddress! });
-  return advertisingPdu({ type: pduType, txRandom: random, address, data: advertisingData(advertisement) });
+  return advertisingPdu({ type: pduType, txRandom: random, address, data: advertisingDataOf(advertisement) });
 }
 
 /** The SCAN_REQ a scan response answers: the scanner's address, then the advertiser's. */
@@ -163,34 +155,6 @@ function writeLinkLayer(options: BleCaptureOptions, out: CaptureWriter, truth: B
   return frames;
 }
 
-const LEGACY_EVENT_TYPE: Record<number, number> = {
-  [PDU_TYPE.ADV_IND]: 0x00,
-  [PDU_TYPE.ADV_DIRECT_IND]: 0x01,
-  [PDU_TYPE.ADV_SCAN_IND]: 0x02,
-  [PDU_TYPE.ADV_NONCONN_IND]: 0x03,
-  [PDU_TYPE.SCAN_RSP]: 0x04,
-};
-/** Extended report event types of legacy PDUs: bit 0 connectable, 1 scannable, 2 directed, 3 scan response, 4 legacy. */
-const EXTENDED_EVENT_TYPE: Record<number, number> = {
-  [PDU_TYPE.ADV_IND]: 0x13,
-  [PDU_TYPE.ADV_DIRECT_IND]: 0x15,
-  [PDU_TYPE.ADV_SCAN_IND]: 0x12,
-  [PDU_TYPE.ADV_NONCONN_IND]: 0x10,
-  [PDU_TYPE.SCAN_RSP]: 0x1b,
-};
-
-function reportOf(advertisement: BleAdvertisement, extended: boolean): HciReport {
-  const direct = advertisement.pduType === PDU_TYPE.ADV_DIRECT_IND;
-  return {
-    eventType: (extended ? EXTENDED_EVENT_TYPE : LEGACY_EVENT_TYPE)[advertisement.pduType]!,
-    addressType: advertisement.random ? 1 : 0,
-    address: advertisement.address,
-    rssi: advertisement.rssi,
-    data: advertisingData(advertisement),
-    ...(direct && extended ? { directAddressType: 1, directAddress: advertisement.peerAddress! } : {}),
-  };
-}
-
 /** HCI opcodes (OGF 0x03 and 0x08) of the commands a host sends to start scanning. */
 const OPCODE = {
   RESET: 0x0c03,
@@ -222,7 +186,7 @@ function writeHci(options: BleCaptureOptions, send: (timeMs: number, received: b
   let batch: BleAdvertisement[] = [];
   const flush = () => {
     if (batch.length === 0) return;
-    const reports = batch.map((advertisement) => reportOf(advertisement, extended));
+    const reports = batch.map((advertisement) => hciReportOf(advertisement, extended));
     const timeMs = batch.at(-1)!.timeMs;
     send(timeMs, true, extended ? leExtendedAdvertisingReport(reports) : leAdvertisingReport(reports));
     for (const advertisement of batch) truth.report(advertisement, timeMs);
