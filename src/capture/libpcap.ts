@@ -8,9 +8,8 @@
  * current frame (the rest is stale), `header` its libpcap header. Copy anything you keep.
  */
 import { createRequire } from 'node:module';
+import { SNAP_LENGTH } from './pcap-batch-reader.js';
 
-/** The most libpcap hands over of one frame from a file (its default snap length). */
-export const SNAP_LENGTH = 65535;
 /**
  * The most a live capture keeps of one frame: more than any 802.11 management frame with its
  * radio header, and it keeps data frames (seen when no BPF filter applies) from filling the

@@ -58,7 +58,7 @@ export class SimulatedVenueSource implements CaptureSource {
       }
       this.frames++;
       const length = encodeFrame(emission, { linkType: LINKTYPE.IEEE802_11_RADIOTAP, layout: 'esp32' }, this.frame);
-      const verdict = parseWifiFrame(LINKTYPE.IEEE802_11_RADIOTAP, this.frame, length, this.sighting, { checkFcs: true });
+      const verdict = parseWifiFrame(LINKTYPE.IEEE802_11_RADIOTAP, this.frame, 0, length, this.sighting, { checkFcs: true });
       if (verdict === FrameVerdict.Accepted) {
         this.sighting.timeMs = emission.timeMs;
         sink.onSighting(this.sighting);

@@ -1,13 +1,12 @@
 /**
  * Wi-Fi probe requests from capture files, read through libpcap: the source behind `replay`.
  *
- * libpcap reads an offline file in one blocking call and filters it with BPF, so only probe
- * requests reach JavaScript. Its packet buffer is reused for every frame and 65,535 bytes long:
- * the frame is its first caplen bytes, and anything kept must be copied.
+ * libpcap filters the file with BPF, so only probe requests reach JavaScript, a batch of them
+ * at a time. The batch buffer is reused: anything kept must be copied.
  */
 import type { Logger } from '../../log/logger.js';
 import { CaptureFileError, EX_DATAERR, printablePath, sniffWifiCaptureFile, type CaptureFileInfo } from '../capture-file.js';
-import { OfflinePcap, SNAP_LENGTH } from '../libpcap.js';
+import { PacketBatch, PcapBatchReader, SNAP_LENGTH } from '../pcap-batch-reader.js';
 import type { SightingSink } from '../sighting.js';
 import type { CaptureSource, SourceStats } from '../source.js';
 import { PROBE_REQUEST_FILTER, WifiFrameDelivery, type WifiVerdictCounts } from './frame-delivery.js';
@@ -43,8 +42,8 @@ const SLAB_BYTES = 1 << 20;
 class CopiedFrames {
   private readonly slabs: Buffer[] = [];
   private readonly slabIndex: number[] = [];
-  private readonly offset: number[] = [];
-  private readonly length: number[] = [];
+  readonly offset: number[] = [];
+  readonly length: number[] = [];
   readonly originalLength: number[] = [];
   readonly timeMs: number[] = [];
   private used = SLAB_BYTES;
@@ -53,12 +52,13 @@ class CopiedFrames {
     return this.timeMs.length;
   }
 
-  add(buf: Buffer, length: number, originalLength: number, timeMs: number): void {
+  /** Copies `buf[start, start + length)`. */
+  add(buf: Buffer, start: number, length: number, originalLength: number, timeMs: number): void {
     if (this.used + length > SLAB_BYTES) {
       this.slabs.push(Buffer.allocUnsafe(Math.max(SLAB_BYTES, length)));
       this.used = 0;
     }
-    buf.copy(this.slabs.at(-1)!, this.used, 0, length);
+    buf.copy(this.slabs.at(-1)!, this.used, start, start + length);
     this.slabIndex.push(this.slabs.length - 1);
     this.offset.push(this.used);
     this.length.push(length);
@@ -67,23 +67,23 @@ class CopiedFrames {
     this.used += length;
   }
 
-  /** Copies frame `index` to the start of `target`; returns its length. */
-  copyTo(index: number, target: Buffer): number {
-    const offset = this.offset[index]!;
-    return this.slabs[this.slabIndex[index]!]!.copy(target, 0, offset, offset + this.length[index]!);
+  /** The slab that holds frame `index`, at `offset[index]`. */
+  slabOf(index: number): Buffer {
+    return this.slabs[this.slabIndex[index]!]!;
   }
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** libpcap's message on one line. */
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
 }
 
 /** Opens a file through libpcap with the probe-request filter; libpcap's errors become one line. */
-function openOffline(path: string, logger: Logger): OfflinePcap {
+function openOffline(path: string): PcapBatchReader {
   try {
-    return new OfflinePcap(path, PROBE_REQUEST_FILTER, (text) => logger.debug('libpcap warning', { text: String(text) }));
+    return new PcapBatchReader(path, PROBE_REQUEST_FILTER, SNAP_LENGTH);
   } catch (error) {
-    throw new CaptureFileError(`${printablePath(path)}: ${errorMessage(error).replace(/\s+/g, ' ')}`, EX_DATAERR);
+    throw new CaptureFileError(`${printablePath(path)}: ${oneLine(error)}`, EX_DATAERR);
   }
 }
 
@@ -93,6 +93,7 @@ export class WifiFileSource implements CaptureSource {
 
   private readonly paths: readonly string[];
   private readonly delivery: WifiFrameDelivery;
+  private readonly batch = new PacketBatch();
   private readonly speed: number | undefined;
   private readonly logger: Logger;
   private framesRead = 0;
@@ -100,9 +101,9 @@ export class WifiFileSource implements CaptureSource {
   private skipRemaining: number;
   private started = false;
   private stopped = false;
-  /** Ends the file read or paced wait in progress, if any. */
+  /** Ends the paced wait in progress, if any. */
   private interrupt: (() => void) | undefined;
-  /** What the sink threw; it ends the run. */
+  /** What the sink threw during a paced replay; it ends the run. */
   private failure: { error: unknown } | undefined;
   /** Capture time and wall time of the first paced frame: the pace is kept across files. */
   private paceOrigin: { captureMs: number; wallMs: number } | undefined;
@@ -190,49 +191,54 @@ export class WifiFileSource implements CaptureSource {
     return false;
   }
 
-  /** Reads the file in one synchronous pass (libpcap's offline reading blocks anyway). */
-  private readAtOnce(path: string, info: CaptureFileInfo, sink: SightingSink): void {
-    const pcap = openOffline(path, this.logger);
-    this.interrupt = () => pcap.stop();
+  /**
+   * Reads the next batch of the file's packets into `this.batch`; false at the end of the file,
+   * or where it breaks off (a file copied while it was being written), which is logged.
+   */
+  private readBatch(reader: PcapBatchReader, path: string): boolean {
     try {
-      pcap.readAll(() => {
-        // A throw here would unwind through libpcap's callback and end the process.
-        try {
-          if (this.takeFrame()) {
-            this.delivery.deliver(info.linkType, pcap.packet, pcap.capturedLength(), pcap.originalLength(), pcap.timeMs(), sink);
-          }
-        } catch (error) {
-          this.failure = { error };
-          pcap.stop();
+      return reader.read(this.batch);
+    } catch (error) {
+      this.logger.warn('the capture file breaks off; the frames before the break were read', { path, error: oneLine(error) });
+      return false;
+    }
+  }
+
+  /** Reads the file in one synchronous pass; a sink that calls stop() ends it after the frame. */
+  private readAtOnce(path: string, info: CaptureFileInfo, sink: SightingSink): void {
+    const { batch, delivery } = this;
+    const reader = openOffline(path);
+    try {
+      while (!this.stopped && this.readBatch(reader, path)) {
+        while (!this.stopped && batch.next()) {
+          if (this.takeFrame()) delivery.deliver(info.linkType, batch.bytes, batch.start, batch.capturedLength, batch.originalLength, batch.timeMs, sink);
         }
-      });
+      }
     } finally {
-      this.interrupt = undefined;
+      reader.close();
     }
   }
 
   /** Reads the whole file, keeping copies of the frames that are not passed over. */
   private copyFrames(path: string): CopiedFrames {
+    const { batch } = this;
     const frames = new CopiedFrames();
-    const pcap = openOffline(path, this.logger);
-    this.interrupt = () => pcap.stop();
+    const reader = openOffline(path);
     try {
-      pcap.readAll(() => {
-        if (this.skipRemaining > 0) {
-          this.takeFrame();
-          return;
+      while (this.readBatch(reader, path)) {
+        while (batch.next()) {
+          if (this.skipRemaining > 0) this.takeFrame();
+          else frames.add(batch.bytes, batch.start, batch.capturedLength, batch.originalLength, batch.timeMs);
         }
-        frames.add(pcap.packet, Math.min(pcap.capturedLength(), SNAP_LENGTH), pcap.originalLength(), pcap.timeMs());
-      });
+      }
     } finally {
-      this.interrupt = undefined;
+      reader.close();
     }
     return frames;
   }
 
   /** Delivers each frame when its capture time, scaled by `speed`, comes due on the wall clock. */
   private deliverPaced(info: CaptureFileInfo, frames: CopiedFrames, sink: SightingSink, speed: number): Promise<void> {
-    const buf = Buffer.alloc(SNAP_LENGTH);
     return new Promise<void>((resolve) => {
       let next = 0;
       let cancelWait: (() => void) | undefined;
@@ -258,9 +264,8 @@ export class WifiFileSource implements CaptureSource {
               cancelWait = () => clearImmediate(immediate);
               return;
             }
-            const length = frames.copyTo(next, buf);
             this.takeFrame();
-            this.delivery.deliver(info.linkType, buf, length, frames.originalLength[next]!, timeMs, sink);
+            this.delivery.deliver(info.linkType, frames.slabOf(next), frames.offset[next]!, frames.length[next]!, frames.originalLength[next]!, timeMs, sink);
             next++;
           }
         } catch (error) {

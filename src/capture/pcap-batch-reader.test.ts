@@ -1,0 +1,107 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { PacketBatch, PcapBatchReader, SNAP_LENGTH } from './pcap-batch-reader.js';
+import { pcapFile, pcapngFile, probeRequest, tempCaptureDir, type CapturedFrame } from './wifi/synthetic-frames.fixtures.js';
+
+const temp = tempCaptureDir('footfall-batch-reader-');
+afterAll(() => temp.remove());
+
+const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
+/** Probe requests and beacons of growing length (odd ones too, so records need padding), 1.25 ms apart. */
+const frames: CapturedFrame[] = Array.from({ length: 40 }, (_, i) => ({
+  timeMs: T0 + i * 1.25,
+  data: Buffer.concat([probeRequest({ address: 0x02_00_00_00_00_00 + i, frameControl: i % 3 === 0 ? 0x80 : 0x40 }), Buffer.alloc(i, i)]),
+}));
+
+interface Read {
+  timeMs: number;
+  data: Buffer;
+  originalLength: number;
+}
+
+function readAll(path: string, filter = '', snapLength = SNAP_LENGTH, batch = new PacketBatch()): { linkType: number; packets: Read[]; reads: number } {
+  const reader = new PcapBatchReader(path, filter, snapLength);
+  const packets: Read[] = [];
+  let reads = 0;
+  try {
+    while (reader.read(batch)) {
+      reads++;
+      while (batch.next()) {
+        packets.push({
+          timeMs: batch.timeMs,
+          data: Buffer.from(batch.bytes.subarray(batch.start, batch.start + batch.capturedLength)),
+          originalLength: batch.originalLength,
+        });
+      }
+    }
+  } finally {
+    reader.close();
+  }
+  return { linkType: reader.linkType, packets, reads };
+}
+
+const expected = (list: readonly CapturedFrame[]) => list.map((f) => ({ timeMs: f.timeMs, data: f.data, originalLength: f.data.length }));
+
+describe('PcapBatchReader', () => {
+  it('reads every packet of pcap and pcapng files, with its time, bytes and length', () => {
+    for (const bytes of [pcapFile(105, frames), pcapFile(105, frames, { bigEndian: true, nanoseconds: true }), pcapngFile(105, frames)]) {
+      const { linkType, packets, reads } = readAll(temp.write(bytes));
+      expect(linkType).toBe(105);
+      expect(packets).toEqual(expected(frames));
+      expect(reads).toBe(1);
+    }
+  });
+
+  it('carries a packet that does not fit over to the next read', () => {
+    const path = temp.write(pcapFile(105, frames));
+    // Room for one record of the snap length, so for two or three of these packets.
+    const { packets, reads } = readAll(path, '', 100, new PacketBatch(16 + 100));
+    expect(packets).toEqual(expected(frames));
+    expect(reads).toBeGreaterThan(10);
+  });
+
+  it('applies the BPF filter', () => {
+    const path = temp.write(pcapFile(105, frames));
+    expect(readAll(path, 'type mgt subtype probe-req').packets).toEqual(expected(frames.filter((_, i) => i % 3 !== 0)));
+  });
+
+  it('cuts packets at the snap length and keeps their length on the air', () => {
+    const path = temp.write(pcapFile(105, frames));
+    const { packets } = readAll(path, '', 30);
+    expect(packets).toEqual(frames.map((f) => ({ timeMs: f.timeMs, data: f.data.subarray(0, 30), originalLength: f.data.length })));
+  });
+
+  it("throws libpcap's message for a file it cannot read and a filter that does not compile", () => {
+    expect(() => new PcapBatchReader(temp.write(Buffer.from('not a capture file at all')), '', SNAP_LENGTH)).toThrow(/unknown file format/);
+    expect(() => new PcapBatchReader('/nonexistent/footfall.pcap', '', SNAP_LENGTH)).toThrow(/No such file/);
+    expect(() => new PcapBatchReader(temp.write(pcapFile(1, frames)), 'type mgt subtype probe-req', SNAP_LENGTH)).toThrow(/802\.11/);
+    expect(() => new PcapBatchReader(temp.write(pcapFile(105, frames)), 'type mgt subtype', SNAP_LENGTH)).toThrow(/syntax error/);
+  });
+
+  it('hands over the packets before a break in the file, then throws where it breaks off', () => {
+    const bytes = pcapFile(105, frames.slice(0, 3));
+    const reader = new PcapBatchReader(temp.write(bytes.subarray(0, bytes.length - 5)), '', SNAP_LENGTH);
+    const batch = new PacketBatch();
+    expect(reader.read(batch)).toBe(true);
+    let count = 0;
+    while (batch.next()) count++;
+    expect(count).toBe(2);
+    expect(() => reader.read(batch)).toThrow(/truncated/);
+    expect(reader.read(batch)).toBe(false);
+    reader.close();
+  });
+
+  it('finds the end after close(), which can be called again', () => {
+    const reader = new PcapBatchReader(temp.write(pcapFile(105, frames)), '', SNAP_LENGTH);
+    reader.close();
+    reader.close();
+    const batch = new PacketBatch();
+    expect(reader.read(batch)).toBe(false);
+    expect(batch.next()).toBe(false);
+  });
+
+  it('refuses a batch that cannot hold a packet of the snap length', () => {
+    const reader = new PcapBatchReader(temp.write(pcapFile(105, frames)), '', SNAP_LENGTH);
+    expect(() => reader.read(new PacketBatch(1024))).toThrow(/snap length/);
+    reader.close();
+  });
+});
