@@ -14,6 +14,7 @@
  *   linkType(reader) -> LINKTYPE_ value
  *   read(reader, buffer) -> packets stored; 0 at the end of the file (throws libpcap's message)
  *   close(reader)                               (also done when the reader is collected)
+ *   version() -> libpcap's version text
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -217,12 +218,20 @@ static napi_value close_file(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value library_version(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  napi_create_string_utf8(env, pcap_lib_version(), NAPI_AUTO_LENGTH, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       {"open", NULL, open_file, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkType", NULL, link_type, NULL, NULL, NULL, napi_enumerable, NULL},
       {"read", NULL, read_packets, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_file, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"version", NULL, library_version, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

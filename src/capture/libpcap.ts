@@ -58,15 +58,10 @@ interface NativeSession {
 
 interface NativeBinding {
   PcapSession: new () => NativeSession;
-  lib_version(): string;
 }
 
 // The binding is the package's own build product; the package declares no exports that hide it.
 const binding = createRequire(import.meta.url)('pcap/build/Release/pcap_binding.node') as NativeBinding;
-
-export function libpcapVersion(): string {
-  return binding.lib_version();
-}
 
 /** The buffers libpcap copies every packet into, and the current packet's header fields. */
 abstract class PacketBuffers {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PacketBatch, PcapBatchReader, SNAP_LENGTH } from './pcap-batch-reader.js';
+import { libpcapVersion, PacketBatch, PcapBatchReader, SNAP_LENGTH } from './pcap-batch-reader.js';
 import { pcapFile, pcapngFile, probeRequest, tempCaptureDir, type CapturedFrame } from './wifi/synthetic-frames.fixtures.js';
 
 const temp = tempCaptureDir('footfall-batch-reader-');
@@ -97,6 +97,10 @@ describe('PcapBatchReader', () => {
     const batch = new PacketBatch();
     expect(reader.read(batch)).toBe(false);
     expect(batch.next()).toBe(false);
+  });
+
+  it("names libpcap's version", () => {
+    expect(libpcapVersion()).toMatch(/^libpcap version \d+\.\d+/);
   });
 
   it('refuses a batch that cannot hold a packet of the snap length', () => {

@@ -17,10 +17,16 @@ interface NativeBatchReader {
   /** Fills `batch` with records; returns how many, 0 at the end of the file. */
   read(reader: NativeReader, batch: Uint8Array): number;
   close(reader: NativeReader): void;
+  /** libpcap's version text ("libpcap version 1.10.3 (with TPACKET_V3)"). */
+  version(): string;
 }
 
 // Built by node-gyp (binding.gyp) into build/Release, two levels above this module in dist/ and src/.
 const native = createRequire(import.meta.url)('../../build/Release/pcap_batch_reader.node') as NativeBatchReader;
+
+export function libpcapVersion(): string {
+  return native.version();
+}
 
 /** The most a file source keeps of one frame (libpcap's default snap length). */
 export const SNAP_LENGTH = 65535;
