@@ -18,12 +18,13 @@ interface Read {
   originalLength: number;
 }
 
-function readAll(path: string, filter = '', snapLength = SNAP_LENGTH, batch = new PacketBatch()): { linkType: number; packets: Read[]; reads: number } {
-  const reader = new PcapBatchReader(path, filter, snapLength);
+function readAll(path: string, filter = '', snapLength = SNAP_LENGTH, batchBytes?: number): { linkType: number; packets: Read[]; reads: number } {
+  const reader = new PcapBatchReader(path, filter, snapLength, batchBytes);
   const packets: Read[] = [];
   let reads = 0;
   try {
-    while (reader.read(batch)) {
+    let batch: PacketBatch | null;
+    while ((batch = reader.read()) !== null) {
       reads++;
       while (batch.next()) {
         packets.push({
@@ -54,7 +55,7 @@ describe('PcapBatchReader', () => {
   it('carries a packet that does not fit over to the next read', () => {
     const path = temp.write(pcapFile(105, frames));
     // Room for one record of the snap length, so for two or three of these packets.
-    const { packets, reads } = readAll(path, '', 100, new PacketBatch(16 + 100));
+    const { packets, reads } = readAll(path, '', 100, 16 + 100);
     expect(packets).toEqual(expected(frames));
     expect(reads).toBeGreaterThan(10);
   });
@@ -80,13 +81,12 @@ describe('PcapBatchReader', () => {
   it('hands over the packets before a break in the file, then throws where it breaks off', () => {
     const bytes = pcapFile(105, frames.slice(0, 3));
     const reader = new PcapBatchReader(temp.write(bytes.subarray(0, bytes.length - 5)), '', SNAP_LENGTH);
-    const batch = new PacketBatch();
-    expect(reader.read(batch)).toBe(true);
+    const batch = reader.read()!;
     let count = 0;
     while (batch.next()) count++;
     expect(count).toBe(2);
-    expect(() => reader.read(batch)).toThrow(/truncated/);
-    expect(reader.read(batch)).toBe(false);
+    expect(() => reader.read()).toThrow(/truncated/);
+    expect(reader.read()).toBeNull();
     reader.close();
   });
 
@@ -94,18 +94,23 @@ describe('PcapBatchReader', () => {
     const reader = new PcapBatchReader(temp.write(pcapFile(105, frames)), '', SNAP_LENGTH);
     reader.close();
     reader.close();
-    const batch = new PacketBatch();
-    expect(reader.read(batch)).toBe(false);
-    expect(batch.next()).toBe(false);
+    expect(reader.read()).toBeNull();
+  });
+
+  it('stops its reading thread when closed before the end, however far it has read', () => {
+    const path = temp.write(pcapFile(105, frames));
+    for (let i = 0; i < 50; i++) {
+      const reader = new PcapBatchReader(path, '', 100, 16 + 100);
+      for (let read = 0; read < i % 4; read++) reader.read();
+      reader.close();
+    }
   });
 
   it("names libpcap's version", () => {
     expect(libpcapVersion()).toMatch(/^libpcap version \d+\.\d+/);
   });
 
-  it('refuses a batch that cannot hold a packet of the snap length', () => {
-    const reader = new PcapBatchReader(temp.write(pcapFile(105, frames)), '', SNAP_LENGTH);
-    expect(() => reader.read(new PacketBatch(1024))).toThrow(/snap length/);
-    reader.close();
+  it('refuses batches that cannot hold a packet of the snap length', () => {
+    expect(() => new PcapBatchReader(temp.write(pcapFile(105, frames)), '', SNAP_LENGTH, 1024)).toThrow(/snap length/);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Capture files (pcap, pcapng) read through libpcap many packets at a time, by footfall's own
  * native addon (native/pcap_batch_reader.c). A call into JavaScript per packet, the pcap
- * binding's way, costs more than all of footfall's work on a frame; here one native call fills
- * a batch buffer and JavaScript walks the packets in it.
+ * binding's way, costs more than all of footfall's work on a frame; here libpcap fills batch
+ * buffers, two in turn on a thread of the addon's own, and JavaScript walks the packets in one
+ * while the other fills.
  */
 import { createRequire } from 'node:module';
 
@@ -11,11 +12,14 @@ interface NativeReader {
 }
 
 interface NativeBatchReader {
-  /** Throws libpcap's message when the file cannot be read or the filter does not compile. */
-  open(path: string, filter: string, snapLength: number): NativeReader;
+  /**
+   * Starts filling the two batches in turn. Throws libpcap's message when the file cannot be
+   * read or the filter does not compile.
+   */
+  open(path: string, filter: string, snapLength: number, batchA: Uint8Array, batchB: Uint8Array): NativeReader;
   linkType(reader: NativeReader): number;
-  /** Fills `batch` with records; returns how many, 0 at the end of the file. */
-  read(reader: NativeReader, batch: Uint8Array): number;
+  /** How many records the next batch (A, B, A, ...) holds; 0 at the end of the file. */
+  read(reader: NativeReader): number;
   close(reader: NativeReader): void;
   /** libpcap's version text ("libpcap version 1.10.3 (with TPACKET_V3)"). */
   version(): string;
@@ -37,8 +41,8 @@ const DEFAULT_BATCH_BYTES = 256 * 1024;
 
 /**
  * Packets as the native reader stored them, walked with next(): after it returns true, the
- * current packet is `bytes[start, start + capturedLength)`. Copy anything you keep: the next
- * read overwrites the buffer.
+ * current packet is `bytes[start, start + capturedLength)`. Copy anything you keep: after the
+ * next read the buffer is filled again.
  */
 export class PacketBatch {
   readonly bytes: Buffer;
@@ -85,30 +89,36 @@ export class PacketBatch {
 /** A capture file opened through libpcap with a BPF filter, read batch by batch. */
 export class PcapBatchReader {
   private reader: NativeReader | null;
+  private readonly batches: readonly [PacketBatch, PacketBatch];
+  private reads = 0;
   /** The file's LINKTYPE_ value. */
   readonly linkType: number;
 
   /**
-   * Opens `path` with a BPF `filter` ('' for none); frames longer than `snapLength` are cut
-   * there. Throws libpcap's message (an Error) when the file or the filter cannot be used.
+   * Opens `path` with a BPF `filter` ('' for none) and starts reading it; frames longer than
+   * `snapLength` are cut there. Throws libpcap's message (an Error) when the file or the filter
+   * cannot be used.
    */
-  constructor(path: string, filter: string, snapLength: number) {
-    this.reader = native.open(path, filter, snapLength);
+  constructor(path: string, filter: string, snapLength: number, batchBytes = DEFAULT_BATCH_BYTES) {
+    this.batches = [new PacketBatch(batchBytes), new PacketBatch(batchBytes)];
+    this.reader = native.open(path, filter, snapLength, this.batches[0].bytes, this.batches[1].bytes);
     this.linkType = native.linkType(this.reader);
   }
 
   /**
-   * Fills `batch` with the next packets and starts walking them; false at the end of the file
-   * (or after close()). Throws libpcap's message when the file breaks off; the packets before
-   * the break were handed over by the reads before.
+   * The next packets, ready to walk; null at the end of the file (or after close()). The batch
+   * returned before is filled again from now on. Throws libpcap's message where the file breaks
+   * off, after the batches with the packets before the break.
    */
-  read(batch: PacketBatch): boolean {
-    const count = this.reader === null ? 0 : native.read(this.reader, batch.bytes);
+  read(): PacketBatch | null {
+    const count = this.reader === null ? 0 : native.read(this.reader);
+    if (count === 0) return null;
+    const batch = this.batches[this.reads++ & 1]!;
     batch.reset(count);
-    return count > 0;
+    return batch;
   }
 
-  /** Frees libpcap's handle; reads after this find the end. Safe to call more than once. */
+  /** Stops reading and frees libpcap's handle; reads after this find the end. Safe to call more than once. */
   close(): void {
     if (this.reader !== null) native.close(this.reader);
     this.reader = null;

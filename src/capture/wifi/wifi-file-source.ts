@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../log/logger.js';
 import { CaptureFileError, EX_DATAERR, printablePath, sniffWifiCaptureFile, type CaptureFileInfo } from '../capture-file.js';
-import { PacketBatch, PcapBatchReader, SNAP_LENGTH } from '../pcap-batch-reader.js';
+import { PcapBatchReader, SNAP_LENGTH, type PacketBatch } from '../pcap-batch-reader.js';
 import type { SightingSink } from '../sighting.js';
 import type { CaptureSource, SourceStats } from '../source.js';
 import { PROBE_REQUEST_FILTER, WifiFrameDelivery, type WifiVerdictCounts } from './frame-delivery.js';
@@ -93,7 +93,6 @@ export class WifiFileSource implements CaptureSource {
 
   private readonly paths: readonly string[];
   private readonly delivery: WifiFrameDelivery;
-  private readonly batch = new PacketBatch();
   private readonly speed: number | undefined;
   private readonly logger: Logger;
   private framesRead = 0;
@@ -192,24 +191,25 @@ export class WifiFileSource implements CaptureSource {
   }
 
   /**
-   * Reads the next batch of the file's packets into `this.batch`; false at the end of the file,
-   * or where it breaks off (a file copied while it was being written), which is logged.
+   * The next batch of the file's packets; null at the end of the file, or where it breaks off
+   * (a file copied while it was being written), which is logged.
    */
-  private readBatch(reader: PcapBatchReader, path: string): boolean {
+  private readBatch(reader: PcapBatchReader, path: string): PacketBatch | null {
     try {
-      return reader.read(this.batch);
+      return reader.read();
     } catch (error) {
       this.logger.warn('the capture file breaks off; the frames before the break were read', { path, error: oneLine(error) });
-      return false;
+      return null;
     }
   }
 
   /** Reads the file in one synchronous pass; a sink that calls stop() ends it after the frame. */
   private readAtOnce(path: string, info: CaptureFileInfo, sink: SightingSink): void {
-    const { batch, delivery } = this;
+    const { delivery } = this;
     const reader = openOffline(path);
     try {
-      while (!this.stopped && this.readBatch(reader, path)) {
+      let batch: PacketBatch | null;
+      while (!this.stopped && (batch = this.readBatch(reader, path)) !== null) {
         while (!this.stopped && batch.next()) {
           if (this.takeFrame()) delivery.deliver(info.linkType, batch.bytes, batch.start, batch.capturedLength, batch.originalLength, batch.timeMs, sink);
         }
@@ -221,11 +221,11 @@ export class WifiFileSource implements CaptureSource {
 
   /** Reads the whole file, keeping copies of the frames that are not passed over. */
   private copyFrames(path: string): CopiedFrames {
-    const { batch } = this;
     const frames = new CopiedFrames();
     const reader = openOffline(path);
     try {
-      while (this.readBatch(reader, path)) {
+      let batch: PacketBatch | null;
+      while ((batch = this.readBatch(reader, path)) !== null) {
         while (batch.next()) {
           if (this.skipRemaining > 0) this.takeFrame();
           else frames.add(batch.bytes, batch.start, batch.capturedLength, batch.originalLength, batch.timeMs);
