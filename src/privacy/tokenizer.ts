@@ -111,6 +111,8 @@ export class Tokenizer {
   }
 
   private clearCache(): void {
+    // Every used slot has a token: with none, the table (megabytes) is still all zeros.
+    if (this.tokens.length === 0) return;
     this.table.fill(0);
     this.tokens.length = 0;
   }
