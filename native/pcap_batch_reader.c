@@ -24,12 +24,15 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <pcap/pcap.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define RECORD_HEADER_BYTES 16
+#define FILE_BUFFER_BYTES (1 << 20)
 #define BATCHES 2
 
 typedef struct {
@@ -42,6 +45,8 @@ typedef struct {
 
 typedef struct {
   pcap_t *pcap;
+  /* stdio's buffer for libpcap's file, freed after pcap_close. */
+  char *file_buffer;
   uint32_t snap_length;
   Batch batches[BATCHES];
   pthread_t thread;
@@ -133,6 +138,8 @@ static void close_reader(napi_env env, Reader *reader) {
   }
   if (reader->pcap != NULL) pcap_close(reader->pcap);
   reader->pcap = NULL;
+  free(reader->file_buffer);
+  reader->file_buffer = NULL;
   for (int i = 0; i < BATCHES; i++) {
     if (reader->batches[i].ref != NULL) napi_delete_reference(env, reader->batches[i].ref);
     reader->batches[i].ref = NULL;
@@ -184,14 +191,37 @@ static int batch_argument(napi_env env, napi_value value, uint32_t snap_length, 
   return 1;
 }
 
-static pcap_t *open_pcap(napi_env env, napi_value path_value, napi_value filter_value) {
+/*
+ * pcap_open_offline, with a larger stdio buffer (`*buffer`, to be freed after pcap_close): libpcap
+ * reads a record's header and its bytes with two freads, and stdio's default buffer (a block,
+ * 4 KiB) made that a read() system call every few records.
+ */
+static pcap_t *open_offline(const char *path, char *errbuf, char **buffer) {
+  FILE *file = fopen(path, "rb");
+  if (file == NULL) {
+    snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  *buffer = malloc(FILE_BUFFER_BYTES);
+  if (*buffer != NULL) setvbuf(file, *buffer, _IOFBF, FILE_BUFFER_BYTES);
+  pcap_t *pcap = pcap_fopen_offline(file, errbuf);
+  /* On success pcap_close() closes the file; on failure it is left to the caller. */
+  if (pcap == NULL) {
+    fclose(file);
+    free(*buffer);
+    *buffer = NULL;
+  }
+  return pcap;
+}
+
+static pcap_t *open_pcap(napi_env env, napi_value path_value, napi_value filter_value, char **buffer) {
   char *path = string_argument(env, path_value);
   char *filter = string_argument(env, filter_value);
   pcap_t *pcap = NULL;
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   if (path == NULL || filter == NULL) {
     fail(env, "open() takes the path and the filter as strings");
-  } else if ((pcap = pcap_open_offline(path, errbuf)) == NULL) {
+  } else if ((pcap = open_offline(path, errbuf, buffer)) == NULL) {
     fail(env, errbuf);
   } else if (filter[0] != '\0') {
     struct bpf_program program;
@@ -204,6 +234,8 @@ static pcap_t *open_pcap(napi_env env, napi_value path_value, napi_value filter_
       fail(env, pcap_geterr(pcap));
       pcap_close(pcap);
       pcap = NULL;
+      free(*buffer);
+      *buffer = NULL;
     }
   }
   free(path);
@@ -221,14 +253,17 @@ static napi_value open_file(napi_env env, napi_callback_info info) {
   for (int i = 0; ok && i < BATCHES; i++) ok = batch_argument(env, argv[3 + i], snap_length, &batches[i]);
   if (!ok) return fail(env, "open(path, filter, snapLength, bufferA, bufferB) needs 4-byte aligned Uint8Arrays that hold a packet of the snap length");
 
-  pcap_t *pcap = open_pcap(env, argv[0], argv[1]);
+  char *file_buffer = NULL;
+  pcap_t *pcap = open_pcap(env, argv[0], argv[1], &file_buffer);
   if (pcap == NULL) return NULL;
   Reader *reader = calloc(1, sizeof(Reader));
   if (reader == NULL) {
     pcap_close(pcap);
+    free(file_buffer);
     return fail(env, "out of memory");
   }
   reader->pcap = pcap;
+  reader->file_buffer = file_buffer;
   reader->snap_length = snap_length;
   pthread_mutex_init(&reader->lock, NULL);
   pthread_cond_init(&reader->changed, NULL);

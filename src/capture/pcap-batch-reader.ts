@@ -57,7 +57,7 @@ export class PacketBatch {
   timeMs = 0;
 
   constructor(byteLength = DEFAULT_BATCH_BYTES) {
-    // Buffer.alloc of this size is never a slice of the shared pool, so it starts 4-byte aligned.
+    // Buffer.alloc never cuts from the shared pool: the buffer starts its own memory, 4-byte aligned.
     this.bytes = Buffer.alloc(byteLength);
     this.words = new Uint32Array(this.bytes.buffer, this.bytes.byteOffset, byteLength >>> 2);
   }

@@ -3,7 +3,7 @@
  * `bits` bits of HMAC-SHA256(window key, domain ‖ value), as lower-case hex.
  *
  * An HMAC costs about 0.6 µs and a phone sends many frames per window, so tokens are cached for
- * the window, in an open-addressing table of typed arrays (a Map keyed by 48-bit numbers costs
+ * the window, in an open-addressing table in one typed array (a Map keyed by 48-bit numbers costs
  * more than the rest of the per-frame work). The cache is bounded, cleared when full, and dies
  * with the window's key. Each cached token also has a small integer id, which lets the tally
  * find its entry without hashing the token again.
