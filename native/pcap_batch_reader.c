@@ -171,9 +171,13 @@ static char *string_argument(napi_env env, napi_value value) {
   return text;
 }
 
-static Reader *reader_argument(napi_env env, napi_value value) {
+/* The reader given as the call's one argument; NULL if it is not one. */
+static Reader *reader_argument(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
   void *data = NULL;
-  if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != 1 || napi_get_value_external(env, argv[0], &data) != napi_ok) return NULL;
   return (Reader *)data;
 }
 
@@ -285,10 +289,7 @@ static napi_value open_file(napi_env env, napi_callback_info info) {
 }
 
 static napi_value link_type(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  Reader *reader = argc == 1 ? reader_argument(env, argv[0]) : NULL;
+  Reader *reader = reader_argument(env, info);
   if (reader == NULL || reader->pcap == NULL) return fail(env, "linkType() needs an open reader");
   napi_value result;
   napi_create_int32(env, pcap_datalink(reader->pcap), &result);
@@ -296,10 +297,7 @@ static napi_value link_type(napi_env env, napi_callback_info info) {
 }
 
 static napi_value read_packets(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  Reader *reader = argc == 1 ? reader_argument(env, argv[0]) : NULL;
+  Reader *reader = reader_argument(env, info);
   if (reader == NULL || reader->pcap == NULL) return fail(env, "read() needs an open reader");
 
   pthread_mutex_lock(&reader->lock);
@@ -328,10 +326,7 @@ static napi_value read_packets(napi_env env, napi_callback_info info) {
 }
 
 static napi_value close_file(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  Reader *reader = argc == 1 ? reader_argument(env, argv[0]) : NULL;
+  Reader *reader = reader_argument(env, info);
   if (reader == NULL) return fail(env, "close() needs a reader");
   close_reader(env, reader);
   return NULL;
