@@ -10,6 +10,9 @@
 import { createRequire } from 'node:module';
 import { SNAP_LENGTH } from './pcap-batch-reader.js';
 
+/** OfflinePcap hands over at most this much of a frame, as the batch reader does. */
+export { SNAP_LENGTH };
+
 /**
  * The most a live capture keeps of one frame: more than any 802.11 management frame with its
  * radio header, and it keeps data frames (seen when no BPF filter applies) from filling the
