@@ -10,7 +10,7 @@ usage: scripts/build-deb.sh [options]
 
   --out DIR       where the .deb goes (default .cache/deb in the clone)
   --no-deps       do not install the build's system packages with apt-get
-  --from-build    package this clone's dist/ and node_modules/ as they are (no npm ci)
+  --from-build    package this clone's dist/, node_modules/ and build/ as they are (no npm ci)
   -h, --help      this text
 EOF
 }

@@ -15,8 +15,8 @@ usage: scripts/install.sh [options]
   --node PATH     the Node.js the service and launcher run (default: node on PATH)
   --no-start      enable the service but do not start or restart it
   --no-deps       do not install system packages with apt-get
-  --from-build    use this clone's dist/ and node_modules/ as they are instead of running
-                  npm ci and npm run build (for tests and packaging of a tree already built)
+  --from-build    use this clone's dist/, node_modules/ and build/ as they are instead of
+                  running npm ci and npm run build (for tests and packaging of a tree already built)
   -h, --help      this text
 EOF
 }
@@ -109,8 +109,9 @@ if [ "$from_build" = no ]; then
   say "building in $repo"
   (cd "$repo" && npm ci --no-audit --no-fund && npm run build)
 fi
-if [ ! -f "$repo/dist/cli/main.js" ] || [ ! -d "$repo/node_modules" ]; then
-  die "$repo has no dist/ or node_modules/: run without --from-build"
+addon=build/Release/pcap_batch_reader.node
+if [ ! -f "$repo/dist/cli/main.js" ] || [ ! -d "$repo/node_modules" ] || [ ! -f "$repo/$addon" ]; then
+  die "$repo has no dist/, node_modules/ or $addon: run without --from-build"
 fi
 
 # Stage the new tree beside the old one and swap, so that an upgrade never leaves a half-copied
@@ -123,6 +124,9 @@ rm -rf "$app.new"
 mkdir -p "$app.new"
 cp -R "$repo/package.json" "$repo/package-lock.json" "$repo/README.md" "$repo/dist" "$repo/config" \
   "$repo/node_modules" "$app.new/"
+# footfall's own native addon (npm ci built it); node-gyp's intermediate files stay behind.
+mkdir -p "$app.new/$(dirname "$addon")"
+cp "$repo/$addon" "$app.new/$addon"
 (cd "$app.new" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error >/dev/null)
 chmod -R u=rwX,go=rX "$app.new"
 

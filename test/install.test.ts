@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileSink, PcapWriter } from '../src/sim/pcap-writer.js';
+import { probeFrame, testAddresses } from './helpers/probe-frames.js';
 import { findOnPath, unitDirectives, unitValue } from './helpers/systemd-unit.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -22,7 +24,7 @@ let stage: string;
 /** A copy of what install.sh reads; node_modules hard-linked where the file system allows. */
 function copyBuiltClone(to: string): void {
   fs.mkdirSync(to);
-  for (const entry of ['package.json', 'package-lock.json', 'README.md', 'dist', 'config', 'scripts', 'systemd']) {
+  for (const entry of ['package.json', 'package-lock.json', 'README.md', 'dist', 'build', 'config', 'scripts', 'systemd']) {
     fs.cpSync(path.join(REPO, entry), path.join(to, entry), { recursive: true });
   }
   try {
@@ -89,12 +91,23 @@ describe('install.sh and uninstall.sh into a staging tree', () => {
     const modules = staged('opt/footfall/node_modules');
     for (const name of ['better-sqlite3', 'pcap', 'mqtt', 'commander']) expect(fs.existsSync(path.join(modules, name)), name).toBe(true);
     for (const name of ['typescript', 'vitest']) expect(fs.existsSync(path.join(modules, name)), name).toBe(false);
+    // footfall's own native addon, without node-gyp's intermediate files.
+    expect(fs.readdirSync(staged('opt/footfall/build'), { recursive: true })).toEqual(['Release', path.join('Release', 'pcap_batch_reader.node')]);
 
     const check = spawnSync(process.execPath, [
       staged('opt/footfall/dist/cli/main.js'), 'config', 'check', '--config', staged('etc/footfall/footfall.yaml'),
     ], { encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
     expect(check.stdout).toMatch(/: ok \(sensor /);
+
+    // The staged footfall reads a capture through its native addon.
+    const capture = path.join(work, 'probes.pcap');
+    const writer = new PcapWriter(fileSink(capture), { linkType: 127 });
+    testAddresses(3).forEach((address, i) => writer.write(Date.UTC(2026, 0, 5, 10) + i, probeFrame(address, i)));
+    writer.close();
+    const replay = spawnSync(process.execPath, [staged('opt/footfall/dist/cli/main.js'), 'replay', capture, '--log-level', 'warn'], { encoding: 'utf8' });
+    expect(replay.status, replay.stderr).toBe(0);
+    expect(JSON.parse(replay.stdout).wifi).toMatchObject({ frames: 3, addresses: 3 });
   });
 
   it('gives the same tree when run again, keeping an edited config and dropping stale files', () => {

@@ -6,12 +6,14 @@
  * logged. What differs by kind of capture (which files it reads, how a file is opened, what a
  * frame becomes) is its CaptureFileKind.
  *
- * A reader's packet buffer is reused for every frame and 65,535 bytes long: the frame is its
- * first caplen bytes, and anything kept must be copied.
+ * Files are read a batch of packets at a time (pcap and pcapng by libpcap in footfall's native
+ * reader, btsnoop logs by their own reader), and frames are parsed where they lie in the batch:
+ * anything kept must be copied, for the batch is filled again.
  */
 import type { Logger, LogFields } from '../log/logger.js';
 import { CaptureFileError, EX_DATAERR, printablePath, type CaptureFileInfo } from './capture-file.js';
-import { OfflinePcap, SNAP_LENGTH } from './libpcap.js';
+import type { PacketBatch, PacketReader } from './packet-reader.js';
+import { PcapBatchReader, SNAP_LENGTH } from './pcap-batch-reader.js';
 import type { SightingSink } from './sighting.js';
 import type { CaptureSource, SourceKind, SourceStats } from './source.js';
 
@@ -20,27 +22,12 @@ const PACED_BURST = 1024;
 /** setTimeout fires at once for longer delays; a longer wait is taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/**
- * A capture file opened for one synchronous pass (libpcap's OfflinePcap is one): `packet`
- * holds the current frame's first capturedLength() bytes while onPacket runs.
- */
-export interface OfflinePacketReader {
-  readonly packet: Buffer;
-  timeMs(): number;
-  capturedLength(): number;
-  originalLength(): number;
-  /** Calls `onPacket` for every frame, until the end of the file or stop(). */
-  readAll(onPacket: () => void): void;
-  /** Ends a readAll in progress (call it from onPacket), or frees a file that was not read. */
-  stop(): void;
-}
-
 /** From a captured frame to the sink, for one kind of capture. */
 export interface FrameDelivery<Counts extends Record<keyof Counts, number>> {
   /** What became of the frames delivered so far, by verdict. */
   readonly counts: Counts;
-  /** Parses `buf[0, length)`, a frame of `linkType`, and tells the sink what it was. */
-  deliver(linkType: number, buf: Buffer, length: number, originalLength: number, timeMs: number, sink: SightingSink): void;
+  /** Parses `buf[start, start + length)`, a frame of `linkType`, and tells the sink what it was. */
+  deliver(linkType: number, buf: Buffer, start: number, length: number, originalLength: number, timeMs: number, sink: SightingSink): void;
 }
 
 /** What a kind of capture file source does its own way. */
@@ -51,7 +38,7 @@ export interface CaptureFileKind<Counts extends Record<keyof Counts, number>> {
   /** Checks a file before any frame is read; throws a CaptureFileError that says what it is otherwise. */
   sniff(path: string): CaptureFileInfo;
   /** Opens a sniffed file for reading; throws a CaptureFileError when it cannot be read. */
-  open(path: string, info: CaptureFileInfo, logger: Logger): OfflinePacketReader;
+  open(path: string, info: CaptureFileInfo, logger: Logger): PacketReader;
   readonly delivery: FrameDelivery<Counts>;
   /** Says more about a file once it was read, from what became of its frames. */
   afterFile?(path: string, counts: Counts, logger: Logger): void;
@@ -70,14 +57,14 @@ export interface CaptureFileSourceOptions {
 const SLAB_BYTES = 1 << 20;
 
 /**
- * Frames of one file copied out of the reader's buffer, for paced delivery. The bytes go into
+ * Frames of one file copied out of the reader's batches, for paced delivery. The bytes go into
  * 1 MiB slabs rather than a Buffer per frame, which would double the memory a large file takes.
  */
 class CopiedFrames {
   private readonly slabs: Buffer[] = [];
   private readonly slabIndex: number[] = [];
-  private readonly offset: number[] = [];
-  private readonly length: number[] = [];
+  readonly offset: number[] = [];
+  readonly length: number[] = [];
   readonly originalLength: number[] = [];
   readonly timeMs: number[] = [];
   private used = SLAB_BYTES;
@@ -86,37 +73,39 @@ class CopiedFrames {
     return this.timeMs.length;
   }
 
-  add(buf: Buffer, length: number, originalLength: number, timeMs: number): void {
+  /** Copies the batch's current packet. */
+  add(batch: PacketBatch): void {
+    const length = batch.capturedLength;
     if (this.used + length > SLAB_BYTES) {
       this.slabs.push(Buffer.allocUnsafe(Math.max(SLAB_BYTES, length)));
       this.used = 0;
     }
-    buf.copy(this.slabs.at(-1)!, this.used, 0, length);
+    batch.bytes.copy(this.slabs.at(-1)!, this.used, batch.start, batch.start + length);
     this.slabIndex.push(this.slabs.length - 1);
     this.offset.push(this.used);
     this.length.push(length);
-    this.originalLength.push(originalLength);
-    this.timeMs.push(timeMs);
+    this.originalLength.push(batch.originalLength);
+    this.timeMs.push(batch.timeMs);
     this.used += length;
   }
 
-  /** Copies frame `index` to the start of `target`; returns its length. */
-  copyTo(index: number, target: Buffer): number {
-    const offset = this.offset[index]!;
-    return this.slabs[this.slabIndex[index]!]!.copy(target, 0, offset, offset + this.length[index]!);
+  /** The slab that holds frame `index`, at `offset[index]`. */
+  slabOf(index: number): Buffer {
+    return this.slabs[this.slabIndex[index]!]!;
   }
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** An error's message on one line. */
+export function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 }
 
-/** Opens a file through libpcap with a BPF `filter` ('' for none); libpcap's errors become one line. */
-export function openWithLibpcap(path: string, filter: string, logger: Logger): OfflinePcap {
+/** Opens a pcap or pcapng file through libpcap with a BPF `filter` ('' for none); libpcap's errors become one line. */
+export function openWithLibpcap(path: string, filter: string): PcapBatchReader {
   try {
-    return new OfflinePcap(path, filter, (text) => logger.debug('libpcap warning', { text: String(text) }));
+    return new PcapBatchReader(path, filter, SNAP_LENGTH);
   } catch (error) {
-    throw new CaptureFileError(`${printablePath(path)}: ${errorMessage(error).replace(/\s+/g, ' ')}`, EX_DATAERR);
+    throw new CaptureFileError(`${printablePath(path)}: ${oneLine(error)}`, EX_DATAERR);
   }
 }
 
@@ -137,9 +126,9 @@ export class CaptureFileSource<Counts extends Record<keyof Counts, number>> impl
   private skipRemaining: number;
   private started = false;
   private stopped = false;
-  /** Ends the file read or paced wait in progress, if any. */
+  /** Ends the paced wait in progress, if any. */
   private interrupt: (() => void) | undefined;
-  /** What the sink threw; it ends the run. */
+  /** What the sink threw during a paced replay; it ends the run. */
   private failure: { error: unknown } | undefined;
   /** Capture time and wall time of the first paced frame: the pace is kept across files. */
   private paceOrigin: { captureMs: number; wallMs: number } | undefined;
@@ -225,25 +214,32 @@ export class CaptureFileSource<Counts extends Record<keyof Counts, number>> impl
     return false;
   }
 
-  /** Reads the file in one synchronous pass (libpcap's offline reading blocks anyway). */
+  /**
+   * The next batch of the file's packets; null at the end of the file, or where it breaks off
+   * (a file copied while it was being written), which is logged.
+   */
+  private readBatch(reader: PacketReader, path: string): PacketBatch | null {
+    try {
+      return reader.read();
+    } catch (error) {
+      this.logger.warn('the capture file breaks off; the frames before the break were read', { path, error: oneLine(error) });
+      return null;
+    }
+  }
+
+  /** Reads the file in one synchronous pass; a sink that calls stop() ends it after the frame. */
   private readAtOnce(path: string, info: CaptureFileInfo, sink: SightingSink): void {
     const reader = this.fileKind.open(path, info, this.logger);
     const { delivery } = this.fileKind;
-    this.interrupt = () => reader.stop();
     try {
-      reader.readAll(() => {
-        // A throw here would unwind through libpcap's callback and end the process.
-        try {
-          if (this.takeFrame()) {
-            delivery.deliver(info.linkType, reader.packet, reader.capturedLength(), reader.originalLength(), reader.timeMs(), sink);
-          }
-        } catch (error) {
-          this.failure = { error };
-          reader.stop();
+      let batch: PacketBatch | null;
+      while (!this.stopped && (batch = this.readBatch(reader, path)) !== null) {
+        while (!this.stopped && batch.next()) {
+          if (this.takeFrame()) delivery.deliver(info.linkType, batch.bytes, batch.start, batch.capturedLength, batch.originalLength, batch.timeMs, sink);
         }
-      });
+      }
     } finally {
-      this.interrupt = undefined;
+      reader.close();
     }
   }
 
@@ -251,24 +247,22 @@ export class CaptureFileSource<Counts extends Record<keyof Counts, number>> impl
   private copyFrames(path: string, info: CaptureFileInfo): CopiedFrames {
     const frames = new CopiedFrames();
     const reader = this.fileKind.open(path, info, this.logger);
-    this.interrupt = () => reader.stop();
     try {
-      reader.readAll(() => {
-        if (this.skipRemaining > 0) {
-          this.takeFrame();
-          return;
+      let batch: PacketBatch | null;
+      while ((batch = this.readBatch(reader, path)) !== null) {
+        while (batch.next()) {
+          if (this.skipRemaining > 0) this.takeFrame();
+          else frames.add(batch);
         }
-        frames.add(reader.packet, Math.min(reader.capturedLength(), SNAP_LENGTH), reader.originalLength(), reader.timeMs());
-      });
+      }
     } finally {
-      this.interrupt = undefined;
+      reader.close();
     }
     return frames;
   }
 
   /** Delivers each frame when its capture time, scaled by `speed`, comes due on the wall clock. */
   private deliverPaced(info: CaptureFileInfo, frames: CopiedFrames, sink: SightingSink, speed: number): Promise<void> {
-    const buf = Buffer.alloc(SNAP_LENGTH);
     const { delivery } = this.fileKind;
     return new Promise<void>((resolve) => {
       let next = 0;
@@ -295,9 +289,8 @@ export class CaptureFileSource<Counts extends Record<keyof Counts, number>> impl
               cancelWait = () => clearImmediate(immediate);
               return;
             }
-            const length = frames.copyTo(next, buf);
             this.takeFrame();
-            delivery.deliver(info.linkType, buf, length, frames.originalLength[next]!, timeMs, sink);
+            delivery.deliver(info.linkType, frames.slabOf(next), frames.offset[next]!, frames.length[next]!, frames.originalLength[next]!, timeMs, sink);
             next++;
           }
         } catch (error) {

@@ -1,16 +1,15 @@
 /**
- * libpcap through the `pcap` package's native binding, below its JavaScript wrapper. The
- * wrapper allocates a packet object and emits an event for every packet, which costs as much
- * as the rest of footfall's per-frame work; here libpcap calls one function that reads the
- * shared buffers directly.
+ * Live capture: libpcap through the `pcap` package's native binding, below its JavaScript
+ * wrapper. The wrapper allocates a packet object and emits an event for every packet, which
+ * costs as much as the rest of footfall's per-frame work; here libpcap calls one function that
+ * reads the shared buffers directly. (Capture files go through footfall's own batch reader,
+ * pcap-batch-reader.ts.)
  *
  * The buffers are reused for every packet: `packet` holds `capturedLength()` bytes of the
  * current frame (the rest is stale), `header` its libpcap header. Copy anything you keep.
  */
 import { createRequire } from 'node:module';
 
-/** The most libpcap hands over of one frame from a file (its default snap length). */
-export const SNAP_LENGTH = 65535;
 /**
  * The most a live capture keeps of one frame: more than any 802.11 management frame with its
  * radio header, and it keeps data frames (seen when no BPF filter applies) from filling the
@@ -43,8 +42,7 @@ type OpenFunction = (
 ) => string;
 
 interface NativeSession {
-  /** Returns the link type as a name ("LINKTYPE_ETHERNET") or "Unknown linktype N". */
-  open_offline: OpenFunction;
+  /** Opens an interface; returns the link type as a name ("LINKTYPE_ETHERNET") or "Unknown linktype N". */
   open_live: OpenFunction;
   /**
    * Reads the packets available now: 0 when none is left, -1 on an error, -2 when close() broke
@@ -59,15 +57,10 @@ interface NativeSession {
 
 interface NativeBinding {
   PcapSession: new () => NativeSession;
-  lib_version(): string;
 }
 
 // The binding is the package's own build product; the package declares no exports that hide it.
 const binding = createRequire(import.meta.url)('pcap/build/Release/pcap_binding.node') as NativeBinding;
-
-export function libpcapVersion(): string {
-  return binding.lib_version();
-}
 
 /** The buffers libpcap copies every packet into, and the current packet's header fields. */
 abstract class PacketBuffers {
@@ -91,52 +84,6 @@ abstract class PacketBuffers {
 
   originalLength(): number {
     return this.fields[3]!;
-  }
-}
-
-/** A capture file opened through libpcap, read in one synchronous pass. */
-export class OfflinePcap extends PacketBuffers {
-  private readonly native = new binding.PcapSession();
-  private onPacket: () => void = () => {};
-  private open = true;
-  private reading = false;
-
-  /**
-   * Opens `path` with a BPF `filter`; throws libpcap's message (an Error) when the file or the
-   * filter cannot be used.
-   */
-  constructor(path: string, filter: string, onWarning: (text: string) => void) {
-    super(SNAP_LENGTH);
-    this.native.open_offline(path, filter, 0, SNAP_LENGTH, '', () => this.onPacket(), false, 0, onWarning, false);
-  }
-
-  /** Calls `onPacket` for every packet that passes the filter, until the end of the file or stop(). */
-  readAll(onPacket: () => void): void {
-    if (!this.open) return;
-    this.onPacket = onPacket;
-    this.reading = true;
-    let result: number;
-    do result = this.native.dispatch(this.packet, this.header);
-    while (result > 0);
-    this.reading = false;
-    // -2: stop() broke the loop and libpcap's handle is already freed.
-    if (result !== DISPATCH_BROKEN) this.free();
-    this.open = false;
-  }
-
-  /** Ends a readAll in progress (call it from onPacket), or frees a file that was not read. */
-  stop(): void {
-    if (!this.open) return;
-    // close() only asks libpcap to break its loop; the handle is freed by the dispatch that
-    // notices: the one in progress inside readAll, or otherwise one made here.
-    if (this.reading) this.native.close();
-    else this.free();
-    this.open = this.reading;
-  }
-
-  private free(): void {
-    this.native.close();
-    this.native.dispatch(this.packet, this.header);
   }
 }
 

@@ -127,7 +127,7 @@ export class SimulatedStore {
   private deliverWifi(emission: Emission, sink: SightingSink): void {
     this.wifi.frames++;
     const length = encodeFrame(emission, { linkType: LINKTYPE.IEEE802_11_RADIOTAP, layout: 'esp32' }, this.frame);
-    const verdict = parseWifiFrame(LINKTYPE.IEEE802_11_RADIOTAP, this.frame, length, this.sighting, { checkFcs: true });
+    const verdict = parseWifiFrame(LINKTYPE.IEEE802_11_RADIOTAP, this.frame, 0, length, this.sighting, { checkFcs: true });
     if (verdict === FrameVerdict.Accepted) {
       this.sighting.timeMs = emission.timeMs;
       sink.onSighting(this.sighting);
@@ -147,7 +147,7 @@ export class SimulatedStore {
     }
     this.bleTruth.devices.add(advertisement.deviceId);
     const event = h4WithPhdr(true, leAdvertisingReport([hciReportOf(advertisement, false)]));
-    this.bleDelivery.deliver(LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, event, event.length, event.length, advertisement.timeMs, sink);
+    this.bleDelivery.deliver(LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, event, 0, event.length, event.length, advertisement.timeMs, sink);
   }
 
   private reportBleTruth(): void {

@@ -1,6 +1,5 @@
 /** `footfall config check` and `footfall config example`. */
 import type { Command } from 'commander';
-import { renderExampleConfig } from '../config/example.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
 
 export function registerConfigCommand(program: Command): void {
@@ -18,7 +17,9 @@ export function registerConfigCommand(program: Command): void {
   config
     .command('example')
     .description('print a documented config file with every key and its default')
-    .action(() => {
+    .action(async () => {
+      // The YAML writer takes longer to load than most commands take to run.
+      const { renderExampleConfig } = await import('../config/example.js');
       process.stdout.write(renderExampleConfig());
     });
 }

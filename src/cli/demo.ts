@@ -5,7 +5,6 @@
  * lines on stdout, a readable summary beside the simulation's truth on stderr.
  */
 import type { Command } from 'commander';
-import { SimulatedStore } from '../capture/simulated-store.js';
 import { Sensor } from '../core/sensor.js';
 import { isoSeconds, windowOf } from '../count/windows.js';
 import type { WindowReport } from '../publish/payloads.js';
@@ -53,8 +52,12 @@ async function demo(options: DemoOptions): Promise<void> {
   const speed = positive('--speed', options.speed, 1_000_000);
   const seed = options.seed;
   const loaded = loadCommandConfig({ logLevel: 'warn', ...options });
-  // The broker and the MQTT client load only for the demo, not for every command.
-  const [{ startEmbeddedBroker }, { connect }] = await Promise.all([import('../publish/embedded-broker.js'), import('mqtt')]);
+  // The broker, the MQTT client and the simulation load only for the demo, not for every command.
+  const [{ startEmbeddedBroker }, { connect }, { SimulatedStore }] = await Promise.all([
+    import('../publish/embedded-broker.js'),
+    import('mqtt'),
+    import('../capture/simulated-store.js'),
+  ]);
   const broker = await startEmbeddedBroker();
   const { config: scratchConfig, cleanup } = withScratchDirs(loaded, options);
   const config = {

@@ -1,6 +1,5 @@
 /** `footfall run`: the daemon that systemd runs. */
 import type { Command } from 'commander';
-import { Daemon } from '../core/daemon.js';
 import { addCommonOptions, commandLogger, loadCommandConfig, type CommonOptions } from './common.js';
 import { onStopSignal } from './signals.js';
 import { softwareVersions } from './version.js';
@@ -8,6 +7,8 @@ import { softwareVersions } from './version.js';
 async function run(options: CommonOptions): Promise<void> {
   const config = loadCommandConfig(options);
   const logger = commandLogger(config);
+  // Live capture, the clock monitor and sd_notify load only for the daemon, not for every command.
+  const { Daemon } = await import('../core/daemon.js');
   const daemon = new Daemon(config, logger, softwareVersions());
   const removeSignalHandler = onStopSignal(async (signal) => {
     logger.info('stopping', { signal });

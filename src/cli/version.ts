@@ -1,6 +1,6 @@
 /** footfall's own version, from its package.json, and the versions of what it runs on. */
 import fs from 'node:fs';
-import { libpcapVersion } from '../capture/libpcap.js';
+import { libpcapVersion } from '../capture/pcap-batch-reader.js';
 
 export const FOOTFALL_VERSION: string = (
   JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }

@@ -30,6 +30,31 @@ export class TokenEntry {
   }
 }
 
+/** Bytes of slot bitmaps allocated at a time. */
+const SLOT_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The slot bitmaps of a window's new entries, cut from shared chunks. A typed array of its own
+ * per entry takes twice the memory (its own buffer), and a window holds tens of thousands.
+ */
+class SlotBitmaps {
+  private chunk = new ArrayBuffer(0);
+  private used = 0;
+
+  constructor(private readonly bytes: number) {}
+
+  /** A zeroed bitmap. */
+  take(): Uint8Array {
+    if (this.used + this.bytes > this.chunk.byteLength) {
+      this.chunk = new ArrayBuffer(Math.max(SLOT_CHUNK_BYTES, this.bytes));
+      this.used = 0;
+    }
+    const bitmap = new Uint8Array(this.chunk, this.used, this.bytes);
+    this.used += this.bytes;
+    return bitmap;
+  }
+}
+
 export class SourceTally {
   frames = 0;
   malformed = 0;
@@ -63,6 +88,7 @@ export class WindowTally {
   private dirty: TokenEntry[] = [];
   /** Entries by the tokenizer's token id, to skip hashing the token on most frames. */
   private readonly byTokenId: TokenEntry[] = [];
+  private readonly slotBitmaps: SlotBitmaps;
 
   constructor(
     readonly span: WindowSpan,
@@ -70,6 +96,7 @@ export class WindowTally {
   ) {
     this.sources = new Map(sourceKinds.map((kind) => [kind, new SourceTally()]));
     this.slots = slotCount(span);
+    this.slotBitmaps = new SlotBitmaps((this.slots + 7) >> 3);
     this.lastTimeMs = span.startMs;
   }
 
@@ -99,7 +126,7 @@ export class WindowTally {
     if (entry === undefined || entry.token !== o.token) {
       entry = source.entries.get(o.token);
       if (entry === undefined) {
-        entry = new TokenEntry(o.source, o.token, o.addressKind, o.group, o.timeMs, o.timeMs, rssi, o.signature, new Uint8Array((this.slots + 7) >> 3));
+        entry = new TokenEntry(o.source, o.token, o.addressKind, o.group, o.timeMs, o.timeMs, rssi, o.signature, this.slotBitmaps.take());
         source.entries.set(o.token, entry);
       }
       if (o.tokenId >= 0) this.byTokenId[o.tokenId] = entry;

@@ -18,6 +18,24 @@ describe('Tokenizer', () => {
     expect(tokenizer.token(TokenDomain.WifiAddress, 0x021122334455)).toBe(expected);
   });
 
+  it('equals the truncated crypto.createHmac for random keys and values, at every token_bits of 16..64', () => {
+    for (let bits = 16; bits <= 64; bits++) {
+      const secret = crypto.randomBytes(32);
+      const tokenizer = keyed(Buffer.from(secret), bits, 1000);
+      const bytes = Math.ceil(bits / 8);
+      for (let i = 0; i < 50; i++) {
+        const domain = ([TokenDomain.WifiAddress, TokenDomain.BleAddress, TokenDomain.WifiSignature, TokenDomain.BleSignature] as const)[i % 4]!;
+        const value = crypto.randomBytes(6).readUIntBE(0, 6);
+        const input = Buffer.alloc(7);
+        input[0] = domain;
+        input.writeUIntBE(value, 1, 6);
+        const digest = crypto.createHmac('sha256', secret).update(input).digest();
+        digest[bytes - 1]! &= (0xff << (bytes * 8 - bits)) & 0xff;
+        expect(tokenizer.token(domain, value)).toBe(digest.toString('hex', 0, bytes));
+      }
+    }
+  });
+
   it('masks the bits beyond token_bits', () => {
     const tokenizer = keyed(key(), 20, 1000);
     for (let value = 0; value < 200; value++) {
@@ -44,8 +62,12 @@ describe('Tokenizer', () => {
   it('overwrites its key when it forgets it, and refuses to tokenize without one', () => {
     const secret = key();
     const tokenizer = keyed(secret, 32, 10);
+    tokenizer.token(TokenDomain.WifiAddress, 1);
+    // The HMAC's pad states are as good as the key.
+    const { innerPadState, outerPadState } = (tokenizer as unknown as { hmac: Record<string, Int32Array> }).hmac;
     tokenizer.forgetKey();
     expect(secret.equals(Buffer.alloc(32))).toBe(true);
+    expect([...innerPadState!, ...outerPadState!].every((word) => word === 0)).toBe(true);
     expect(() => tokenizer.token(TokenDomain.WifiAddress, 1)).toThrow(/no window key/);
   });
 

@@ -23,7 +23,7 @@ function bleFiles(): CaptureFileKind<BleVerdictCounts> {
     kind: 'ble',
     label: 'BLE',
     sniff: sniffBleCaptureFile,
-    open: (path, info, logger) => (info.format === 'btsnoop' ? openBtsnoop(path, logger) : openWithLibpcap(path, '', logger)),
+    open: (path, info, logger) => (info.format === 'btsnoop' ? openBtsnoop(path, logger) : openWithLibpcap(path, '')),
     delivery: new BleFrameDelivery(),
     afterFile(path: string, counts: BleVerdictCounts, logger: Logger) {
       if (counts.badCrc > 0 && counts.accepted === 0) {

@@ -30,7 +30,9 @@ function readAll(file: string): { frames: { timeMs: number; bytes: Buffer; origi
   const warnings: string[] = [];
   const reader = new BtsnoopReader(file, (text) => warnings.push(text));
   const frames: { timeMs: number; bytes: Buffer; original: number }[] = [];
-  reader.readAll(() => frames.push({ timeMs: reader.timeMs(), bytes: Buffer.from(reader.packet.subarray(0, reader.capturedLength())), original: reader.originalLength() }));
+  for (let batch = reader.read(); batch !== null; batch = reader.read()) {
+    while (batch.next()) frames.push({ timeMs: batch.timeMs, bytes: Buffer.from(batch.bytes.subarray(batch.start, batch.start + batch.capturedLength)), original: batch.originalLength });
+  }
   return { frames, warnings };
 }
 
@@ -75,16 +77,20 @@ describe('BtsnoopReader', () => {
     expect(frames.every((f, i) => f.timeMs === T0 + i && f.bytes.subarray(4).equals(event))).toBe(true);
   });
 
-  it('stops when asked from onPacket, and closes the file', () => {
+  it('closes the file at the end of the log, and when closed part way, after which it reads nothing', () => {
     const file = temp.write(btsnoop(1002, Array.from({ length: 10 }, (_, i) => ({ timeMs: T0 + i, flags: 3, packet: event }))), 'stop.log');
     const before = fs.readdirSync('/proc/self/fd').length;
-    const reader = new BtsnoopReader(file, () => {});
-    let seen = 0;
-    reader.readAll(() => {
-      if (++seen === 3) reader.stop();
-    });
-    expect(seen).toBe(3);
+    expect(readAll(file).frames).toHaveLength(10);
     expect(fs.readdirSync('/proc/self/fd').length).toBe(before);
+
+    const reader = new BtsnoopReader(file, () => {});
+    const batch = reader.read()!;
+    for (let i = 0; i < 3; i++) expect(batch.next()).toBe(true);
+    reader.close();
+    expect(fs.readdirSync('/proc/self/fd').length).toBe(before);
+    expect(batch.next()).toBe(false);
+    expect(reader.read()).toBeNull();
+    reader.close();
   });
 
   it('refuses versions and datalinks it does not read', () => {

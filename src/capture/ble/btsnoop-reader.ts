@@ -8,11 +8,11 @@
  * the record's flags, then an H4 packet), whatever the log's datalink: H4 logs (1002) hold the
  * H4 packet already, HCI logs (1001) say in the flags whether a packet is a command, an event
  * or data, which becomes its H4 packet indicator. The file is read in 1 MiB chunks, so a record
- * costs no system call of its own.
+ * costs no system call of its own; the rest of the file is one batch, walked record by record.
  */
 import fs from 'node:fs';
-import { SNAP_LENGTH } from '../libpcap.js';
-import type { OfflinePacketReader } from '../capture-file-source.js';
+import type { PacketBatch, PacketReader } from '../packet-reader.js';
+import { SNAP_LENGTH } from '../pcap-batch-reader.js';
 import { H4_EVENT, PHDR_LENGTH } from './hci-event.js';
 
 export const BTSNOOP_DATALINK_HCI = 1001;
@@ -35,8 +35,13 @@ export class BtsnoopFormatError extends Error {
   override readonly name = 'BtsnoopFormatError';
 }
 
-export class BtsnoopReader implements OfflinePacketReader {
-  readonly packet = Buffer.alloc(SNAP_LENGTH);
+export class BtsnoopReader implements PacketReader, PacketBatch {
+  /** The current record as a LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR frame, from its start. */
+  readonly bytes = Buffer.alloc(SNAP_LENGTH);
+  readonly start = 0;
+  capturedLength = 0;
+  originalLength = 0;
+  timeMs = 0;
   private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   private readonly fd: number;
   private readonly datalink: number;
@@ -46,8 +51,6 @@ export class BtsnoopReader implements OfflinePacketReader {
   /** Where the file's next unread byte is. */
   private filePosition = FILE_HEADER_LENGTH;
   private open = true;
-  private stopped = false;
-  private current = { timeMs: 0, captured: 0, original: 0 };
 
   /**
    * Opens `path` (a sniffed btsnoop file); throws the file system's error, or a
@@ -74,33 +77,20 @@ export class BtsnoopReader implements OfflinePacketReader {
     }
   }
 
-  timeMs(): number {
-    return this.current.timeMs;
+  /** The rest of the log, to walk with next(); null once it has been walked to its end. */
+  read(): PacketBatch | null {
+    return this.open ? this : null;
   }
 
-  capturedLength(): number {
-    return this.current.captured;
-  }
-
-  originalLength(): number {
-    return this.current.original;
-  }
-
-  readAll(onPacket: () => void): void {
-    try {
-      while (this.open && !this.stopped && this.nextRecord()) onPacket();
-    } finally {
-      this.close();
-    }
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (!this.open) return;
+  /** Moves to the next record; false (and the file closed) at the end of the log or where it breaks off. */
+  next(): boolean {
+    if (!this.open) return false;
+    if (this.nextRecord()) return true;
     this.close();
+    return false;
   }
 
-  private close(): void {
+  close(): void {
     if (!this.open) return;
     this.open = false;
     fs.closeSync(this.fd);
@@ -121,7 +111,7 @@ export class BtsnoopReader implements OfflinePacketReader {
     return true;
   }
 
-  /** Reads the next record into `packet`; false at the end of the log or where it breaks off. */
+  /** Reads the next record into `bytes`; false at the end of the log or where it breaks off. */
   private nextRecord(): boolean {
     if (!this.fill(RECORD_HEADER_LENGTH)) return this.endsWith(this.chunkLength - this.at);
     const { chunk } = this;
@@ -139,7 +129,7 @@ export class BtsnoopReader implements OfflinePacketReader {
     const data = this.at + RECORD_HEADER_LENGTH;
     this.at = data + included;
 
-    const packet = this.packet;
+    const packet = this.bytes;
     packet.writeUInt32BE(flags & FLAG_RECEIVED, 0);
     let prefix = PHDR_LENGTH;
     if (this.datalink === BTSNOOP_DATALINK_HCI) {
@@ -147,9 +137,9 @@ export class BtsnoopReader implements OfflinePacketReader {
     }
     const kept = Math.min(included, SNAP_LENGTH - prefix);
     chunk.copy(packet, prefix, data, data + kept);
-    this.current.captured = prefix + kept;
-    this.current.original = prefix + Math.max(original, included);
-    this.current.timeMs = ((high - EPOCH_HIGH) * 0x1_0000_0000 + (low - EPOCH_LOW)) / 1000;
+    this.capturedLength = prefix + kept;
+    this.originalLength = prefix + Math.max(original, included);
+    this.timeMs = ((high - EPOCH_HIGH) * 0x1_0000_0000 + (low - EPOCH_LOW)) / 1000;
     return true;
   }
 

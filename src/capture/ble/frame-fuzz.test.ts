@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateBleCapture, type BleCaptureOptions } from '../../sim/generate-ble.js';
 import { leDirectedAdvertisingReport, leExtendedAdvertisingReport } from '../../sim/ble-frames.js';
 import { mulberry32, mutateFrame, type Mutations } from '../frame-mutations.fixtures.js';
-import { OfflinePcap } from '../libpcap.js';
+import { PcapBatchReader, SNAP_LENGTH } from '../pcap-batch-reader.js';
 import { emptySighting, type Sighting } from '../sighting.js';
 import { BleVerdict, LINKTYPE_BLUETOOTH_HCI_H4, LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, LINKTYPE_BLUETOOTH_LE_LL, LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR, LINKTYPE_NORDIC_BLE, parseBleFrame } from './ble-frame.js';
 import { BtsnoopReader } from './btsnoop-reader.js';
@@ -22,11 +22,14 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 /** The first frames of a capture, as the file sources read them (btsnoop records as link type 201). */
 function framesOf(file: string): Buffer[] {
   const frames: Buffer[] = [];
-  const reader = file.endsWith('.btsnoop') || file.endsWith('.log') ? new BtsnoopReader(file, () => {}) : new OfflinePcap(file, '', () => {});
-  reader.readAll(() => {
-    frames.push(Buffer.from(reader.packet.subarray(0, reader.capturedLength())));
-    if (frames.length === SEEDS_PER_FILE) reader.stop();
-  });
+  const reader = file.endsWith('.btsnoop') || file.endsWith('.log') ? new BtsnoopReader(file, () => {}) : new PcapBatchReader(file, '', SNAP_LENGTH);
+  try {
+    for (let batch = reader.read(); batch !== null && frames.length < SEEDS_PER_FILE; batch = reader.read()) {
+      while (frames.length < SEEDS_PER_FILE && batch.next()) frames.push(Buffer.from(batch.bytes.subarray(batch.start, batch.start + batch.capturedLength)));
+    }
+  } finally {
+    reader.close();
+  }
   return frames;
 }
 

@@ -46,7 +46,8 @@ describe('parseAvsHeader', () => {
 
   it('recognises the version word only with all four bytes', () => {
     const header = avsHeader({});
-    expect(startsWithAvsVersion(header, 4)).toBe(true);
-    expect(startsWithAvsVersion(header, 3)).toBe(false);
+    expect(startsWithAvsVersion(header, 0, 4)).toBe(true);
+    expect(startsWithAvsVersion(header, 0, 3)).toBe(false);
+    expect(startsWithAvsVersion(Buffer.concat([Buffer.alloc(8), header]), 8, 12)).toBe(true);
   });
 });

@@ -12,21 +12,21 @@ import { channelToMhz, isPlausibleDbm, resetRadioHeader } from './radio-header.j
 const AVS_FIXED_LENGTH = 64;
 const SSI_TYPE_DBM = 2;
 
-/** Whether the 32-bit big-endian word at the start of `buf` is an AVS version word. */
-export function startsWithAvsVersion(buf: Buffer, length: number): boolean {
-  return length >= 4 && buf.readUInt32BE(0) >>> 4 === 0x8021100;
+/** Whether the 32-bit big-endian word at the start of `buf[start, end)` is an AVS version word. */
+export function startsWithAvsVersion(buf: Buffer, start: number, end: number): boolean {
+  return end - start >= 4 && buf.readUInt32BE(start) >>> 4 === 0x8021100;
 }
 
-/** Reads the AVS header at the start of `buf[0, length)`; false when it is malformed. */
-export function parseAvsHeader(buf: Buffer, length: number, radio: RadioHeader): boolean {
+/** Reads the AVS header at the start of `buf[start, end)`; false when it is malformed. */
+export function parseAvsHeader(buf: Buffer, start: number, end: number, radio: RadioHeader): boolean {
   resetRadioHeader(radio);
-  if (length < AVS_FIXED_LENGTH || !startsWithAvsVersion(buf, length)) return false;
-  const headerLength = buf.readUInt32BE(4);
-  if (headerLength < AVS_FIXED_LENGTH || headerLength > length) return false;
+  if (end - start < AVS_FIXED_LENGTH || !startsWithAvsVersion(buf, start, end)) return false;
+  const headerLength = buf.readUInt32BE(start + 4);
+  if (headerLength < AVS_FIXED_LENGTH || headerLength > end - start) return false;
   radio.length = headerLength;
-  radio.channel = channelToMhz(buf.readUInt32BE(28));
-  if (buf.readUInt32BE(44) === SSI_TYPE_DBM) {
-    const signal = buf.readInt32BE(48);
+  radio.channel = channelToMhz(buf.readUInt32BE(start + 28));
+  if (buf.readUInt32BE(start + 44) === SSI_TYPE_DBM) {
+    const signal = buf.readInt32BE(start + 48);
     if (isPlausibleDbm(signal)) radio.rssi = signal;
   }
   return true;

@@ -15,6 +15,21 @@ describe('crc32', () => {
   it('is 0 for an empty range', () => {
     expect(crc32(Buffer.alloc(4), 2, 2)).toBe(0);
   });
+
+  it('equals the bitwise definition for every length and offset up to 70 bytes', () => {
+    const bytes = Buffer.from(Array.from({ length: 80 }, (_, i) => (i * 167 + 13) & 0xff));
+    const bitwise = (start: number, end: number) => {
+      let crc = 0xffffffff;
+      for (let i = start; i < end; i++) {
+        crc ^= bytes[i]!;
+        for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+      }
+      return (crc ^ 0xffffffff) >>> 0;
+    };
+    for (let start = 0; start < 10; start++) {
+      for (let end = start; end <= start + 70; end++) expect(crc32(bytes, start, end), `[${start}, ${end})`).toBe(bitwise(start, end));
+    }
+  });
 });
 
 describe('fcsMatches', () => {

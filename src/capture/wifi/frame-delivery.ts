@@ -22,9 +22,9 @@ export class WifiFrameDelivery {
 
   constructor(private readonly parseOptions: WifiParseOptions) {}
 
-  /** Parses `buf[0, length)`, a frame of `linkType`, and tells the sink what it was. */
-  deliver(linkType: number, buf: Buffer, length: number, originalLength: number, timeMs: number, sink: SightingSink): void {
-    switch (parseWifiFrame(linkType, buf, length, this.sighting, this.parseOptions, originalLength)) {
+  /** Parses `buf[start, start + length)`, a frame of `linkType`, and tells the sink what it was. */
+  deliver(linkType: number, buf: Buffer, start: number, length: number, originalLength: number, timeMs: number, sink: SightingSink): void {
+    switch (parseWifiFrame(linkType, buf, start, length, this.sighting, this.parseOptions, originalLength)) {
       case FrameVerdict.Accepted:
         this.counts.accepted++;
         this.sighting.timeMs = timeMs;

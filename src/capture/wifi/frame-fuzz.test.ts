@@ -111,6 +111,9 @@ describe.each([105, 119, 127, 163])(
       const pcapBuffer = Buffer.alloc(65535);
       const inPcapBuffer = emptySighting('wifi');
       const exact = emptySighting('wifi');
+      const batchStart = 52;
+      const batchBuffer = Buffer.alloc(batchStart + 65535);
+      const inBatch = emptySighting('wifi');
       const verdicts = [0, 0, 0, 0];
       let thrown = 0;
       let dependsOnTrailingBytes = 0;
@@ -122,15 +125,22 @@ describe.each([105, 119, 127, 163])(
         // In libpcap's reused buffer, after stale bytes of earlier frames...
         pcapBuffer.fill(0xa5, frame.length, frame.length + 64);
         frame.copy(pcapBuffer);
+        // ...in a batch, between other bytes...
+        batchBuffer.fill(0x5a, 0, batchStart);
+        batchBuffer.fill(0xa5, batchStart + frame.length, batchStart + frame.length + 64);
+        frame.copy(batchBuffer, batchStart);
         // ...and alone in a buffer of its exact size, where reading past the end would throw.
         try {
-          const verdict = parseWifiFrame(linkType, pcapBuffer, frame.length, inPcapBuffer, options, originalLength);
-          const exactVerdict = parseWifiFrame(linkType, Buffer.from(frame), frame.length, exact, options, originalLength);
+          const verdict = parseWifiFrame(linkType, pcapBuffer, 0, frame.length, inPcapBuffer, options, originalLength);
+          const batchVerdict = parseWifiFrame(linkType, batchBuffer, batchStart, frame.length, inBatch, options, originalLength);
+          const exactVerdict = parseWifiFrame(linkType, Buffer.from(frame), 0, frame.length, exact, options, originalLength);
           verdicts[verdict] = verdicts[verdict]! + 1;
-          if (verdict !== exactVerdict) dependsOnTrailingBytes++;
+          if (verdict !== exactVerdict || batchVerdict !== exactVerdict) dependsOnTrailingBytes++;
           else if (verdict === FrameVerdict.Accepted) {
             if (!isPlausible(exact)) implausible++;
-            if (exact.address !== inPcapBuffer.address || exact.signature !== inPcapBuffer.signature) dependsOnTrailingBytes++;
+            for (const placed of [inPcapBuffer, inBatch]) {
+              if (exact.address !== placed.address || exact.signature !== placed.signature) dependsOnTrailingBytes++;
+            }
           }
         } catch {
           thrown++;

@@ -17,17 +17,22 @@ const body = probeRequest({ address: ADDRESS, sequence: 1234, elements: typicalE
 const radiotapPlain = radiotap([0x00000828], [field.channel(2437, 0x0080), field.dbmSignal(-63), field.antenna(0)]);
 const radiotapWithFcs = (flags = 0x10) => radiotap([0x2e], [field.flags(flags), field.rate(2), field.channel(2437), field.dbmSignal(-63)]);
 
-/** Copies the frame into a reused-size buffer full of other bytes, as libpcap hands it over. */
-function inPcapBuffer(frame: Buffer): Buffer {
-  const buf = Buffer.alloc(65535, 0xab);
-  frame.copy(buf);
+/** Copies the frame to `start` in a large buffer full of other bytes, as libpcap and a batch hand it over. */
+function inPcapBuffer(frame: Buffer, start = 0): Buffer {
+  const buf = Buffer.alloc(start + 65535, 0xab);
+  frame.copy(buf, start);
   return buf;
 }
 
+/** Parses the frame at the start of a buffer and after other packets in a batch; both must agree. */
 function parse(linkType: number, frame: Buffer, checkFcs = true, originalLength = frame.length, length = frame.length) {
-  const out = emptySighting('wifi');
-  const verdict = parseWifiFrame(linkType, inPcapBuffer(frame), length, out, { checkFcs }, originalLength);
-  return { verdict, out };
+  const [atStart, inBatch] = [0, 36].map((start) => {
+    const out = emptySighting('wifi');
+    const verdict = parseWifiFrame(linkType, inPcapBuffer(frame, start), start, length, out, { checkFcs }, originalLength);
+    return { verdict, out };
+  });
+  expect(inBatch).toEqual(atStart);
+  return atStart!;
 }
 
 const reference = parse(127, Buffer.concat([radiotapPlain, body])).out;
@@ -37,7 +42,7 @@ describe('parseWifiFrame', () => {
     const out = emptySighting('wifi');
     out.addressType = 1;
     const frame = Buffer.concat([radiotapPlain, body]);
-    expect(parseWifiFrame(127, inPcapBuffer(frame), frame.length, out, { checkFcs: true })).toBe(FrameVerdict.Accepted);
+    expect(parseWifiFrame(127, inPcapBuffer(frame), 0, frame.length, out, { checkFcs: true })).toBe(FrameVerdict.Accepted);
     expect(out).toMatchObject({ source: 'wifi', address: ADDRESS, addressType: 0, rssi: -63, channel: 2437, sequence: 1234 });
     expect(out.signature).toBeGreaterThan(0);
   });
@@ -72,13 +77,16 @@ describe('parseWifiFrame', () => {
 
   it('calls negative and NaN lengths malformed', () => {
     const out = emptySighting('wifi');
-    expect(parseWifiFrame(105, body, -1, out, { checkFcs: true })).toBe(FrameVerdict.Malformed);
-    expect(parseWifiFrame(105, body, Number.NaN, out, { checkFcs: true })).toBe(FrameVerdict.Malformed);
+    expect(parseWifiFrame(105, body, 0, -1, out, { checkFcs: true })).toBe(FrameVerdict.Malformed);
+    expect(parseWifiFrame(105, body, 0, Number.NaN, out, { checkFcs: true })).toBe(FrameVerdict.Malformed);
   });
 
   it('reads no further than the buffer: a longer length counts as a frame cut short', () => {
     const out = emptySighting('wifi');
-    expect(parseWifiFrame(105, body, body.length + 100, out, { checkFcs: true })).toBe(FrameVerdict.Accepted);
+    expect(parseWifiFrame(105, body, 0, body.length + 100, out, { checkFcs: true })).toBe(FrameVerdict.Accepted);
+    expect(out).toMatchObject({ address: ADDRESS, signature: 0 });
+    const batch = Buffer.concat([Buffer.alloc(12), body]);
+    expect(parseWifiFrame(105, batch, 12, body.length + 100, out, { checkFcs: true })).toBe(FrameVerdict.Accepted);
     expect(out).toMatchObject({ address: ADDRESS, signature: 0 });
   });
 });

@@ -32,22 +32,24 @@ const MIN_FRAME_WITH_FCS = 24 + FCS_LENGTH;
 const radio = emptyRadioHeader();
 
 /**
- * Parses `buf[0, length)`, a frame of `linkType` as the capture delivered it (`buf` may be a
- * larger reused buffer). `originalLength` is the frame's length on the air; when it exceeds
- * `length` the capture cut the frame short. On Accepted, `out` holds the address, addressType 0,
- * rssi, channel, sequence and signature (the caller sets source and time); on any other verdict
- * its contents are unspecified.
+ * Parses the frame of `linkType` that starts at `buf[start]` and has `length` bytes as the
+ * capture delivered it (`buf` may be a larger reused buffer). `originalLength` is the frame's
+ * length on the air; when it exceeds `length` the capture cut the frame short. On Accepted, `out`
+ * holds the address, addressType 0, rssi, channel, sequence and signature (the caller sets
+ * source and time); on any other verdict its contents are unspecified.
  */
 export function parseWifiFrame(
   linkType: number,
   buf: Buffer,
+  start: number,
   length: number,
   out: Sighting,
   options: WifiParseOptions,
   originalLength: number = length,
 ): FrameVerdict {
   if (!(length >= 0)) return FrameVerdict.Malformed;
-  const captured = Math.min(Math.floor(length), buf.length);
+  const captured = Math.min(Math.floor(length), buf.length - start);
+  const capturedEnd = start + captured;
   const onAir = originalLength > captured ? originalLength : captured;
 
   // Link types whose header cannot say whether an FCS follows; some drivers append one anyway.
@@ -55,7 +57,7 @@ export function parseWifiFrame(
   let headerOk: boolean;
   switch (linkType) {
     case LINKTYPE_IEEE802_11_RADIOTAP:
-      headerOk = parseRadiotapHeader(buf, captured, radio);
+      headerOk = parseRadiotapHeader(buf, start, capturedEnd, radio);
       break;
     case LINKTYPE_IEEE802_11:
       resetRadioHeader(radio);
@@ -63,11 +65,11 @@ export function parseWifiFrame(
       fcsUnknown = true;
       break;
     case LINKTYPE_IEEE802_11_PRISM:
-      headerOk = parsePrismHeader(buf, captured, radio);
+      headerOk = parsePrismHeader(buf, start, capturedEnd, radio);
       fcsUnknown = true;
       break;
     case LINKTYPE_IEEE802_11_AVS:
-      headerOk = parseAvsHeader(buf, captured, radio);
+      headerOk = parseAvsHeader(buf, start, capturedEnd, radio);
       fcsUnknown = true;
       break;
     default:
@@ -75,19 +77,20 @@ export function parseWifiFrame(
   }
   if (!headerOk) return FrameVerdict.Malformed;
 
-  const start = radio.length;
+  // Offsets from here on count from `start`.
+  const header = radio.length;
   const fcsCaptured = onAir <= captured;
   let frameEnd = onAir;
   if (radio.fcsAtEnd) {
-    if (onAir - start < FCS_LENGTH) return FrameVerdict.Malformed;
+    if (onAir - header < FCS_LENGTH) return FrameVerdict.Malformed;
     frameEnd = onAir - FCS_LENGTH;
     // A frame cut before its FCS cannot be checked; it still counts (see parseProbeRequest).
-    if (options.checkFcs && (radio.fcsFlaggedBad || (fcsCaptured && !fcsMatches(buf, start, onAir)))) {
+    if (options.checkFcs && (radio.fcsFlaggedBad || (fcsCaptured && !fcsMatches(buf, start + header, start + onAir)))) {
       return FrameVerdict.BadFcs;
     }
   } else if (options.checkFcs && radio.fcsFlaggedBad) {
     return FrameVerdict.BadFcs;
-  } else if (fcsUnknown && fcsCaptured && onAir - start >= MIN_FRAME_WITH_FCS && fcsMatches(buf, start, onAir)) {
+  } else if (fcsUnknown && fcsCaptured && onAir - header >= MIN_FRAME_WITH_FCS && fcsMatches(buf, start + header, start + onAir)) {
     // Four trailing bytes that are the CRC of the frame are an FCS (a false match has odds of
     // 2^-32); parsing them as an element would change the signature.
     frameEnd = onAir - FCS_LENGTH;
@@ -97,5 +100,5 @@ export function parseWifiFrame(
   out.channel = radio.channel;
   out.addressType = 0;
   const complete = frameEnd <= captured;
-  return parseProbeRequest(buf, start, complete ? frameEnd : captured, complete, out);
+  return parseProbeRequest(buf, start + header, start + (complete ? frameEnd : captured), complete, out);
 }

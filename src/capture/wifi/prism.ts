@@ -26,23 +26,23 @@ function prismItem(did: number): number {
   return 0;
 }
 
-/** Reads the Prism (or AVS) header at the start of `buf[0, length)`; false when it is malformed. */
-export function parsePrismHeader(buf: Buffer, length: number, radio: RadioHeader): boolean {
-  if (startsWithAvsVersion(buf, length)) return parseAvsHeader(buf, length, radio);
+/** Reads the Prism (or AVS) header at the start of `buf[start, end)`; false when it is malformed. */
+export function parsePrismHeader(buf: Buffer, start: number, end: number, radio: RadioHeader): boolean {
+  if (startsWithAvsVersion(buf, start, end)) return parseAvsHeader(buf, start, end, radio);
   resetRadioHeader(radio);
-  if (length < PRISM_ITEMS_OFFSET) return false;
+  if (end - start < PRISM_ITEMS_OFFSET) return false;
   // msgcode is a small number (0x41 or 0x44): whichever byte order reads it small is the host's.
-  const littleEndian = buf.readUInt32LE(0) <= 0xffff;
+  const littleEndian = buf.readUInt32LE(start) <= 0xffff;
   const read32 = littleEndian ? buf.readUInt32LE : buf.readUInt32BE;
   const readInt32 = littleEndian ? buf.readInt32LE : buf.readInt32BE;
   const read16 = littleEndian ? buf.readUInt16LE : buf.readUInt16BE;
-  const headerLength = read32.call(buf, 4);
-  if (headerLength < PRISM_ITEMS_OFFSET || headerLength > length) return false;
+  const headerLength = read32.call(buf, start + 4);
+  if (headerLength < PRISM_ITEMS_OFFSET || headerLength > end - start) return false;
   radio.length = headerLength;
 
   let signal = Number.NaN;
   let rssi = Number.NaN;
-  for (let item = PRISM_ITEMS_OFFSET; item + PRISM_ITEM_SIZE <= headerLength; item += PRISM_ITEM_SIZE) {
+  for (let item = start + PRISM_ITEMS_OFFSET; item + PRISM_ITEM_SIZE <= start + headerLength; item += PRISM_ITEM_SIZE) {
     if (read16.call(buf, item + 4) !== 0) continue;
     const value = readInt32.call(buf, item + 8);
     switch (prismItem(read32.call(buf, item))) {

@@ -46,19 +46,20 @@ function alignUp(offset: number, align: number): number {
 }
 
 /**
- * Reads the radiotap header at the start of `buf[0, length)` into `radio`. Returns false when the
- * header is malformed: wrong version, a length outside the captured bytes, present words or a
- * field running past the header length. A field this parser does not know ends field parsing
+ * Reads the radiotap header at the start of `buf[start, end)` into `radio`. Returns false when
+ * the header is malformed: wrong version, a length outside the captured bytes, present words or
+ * a field running past the header length. A field this parser does not know ends field parsing
  * (its size is unknown) but not the frame: the 802.11 frame still starts at the header length.
  */
-export function parseRadiotapHeader(buf: Buffer, length: number, radio: RadioHeader): boolean {
+export function parseRadiotapHeader(buf: Buffer, start: number, end: number, radio: RadioHeader): boolean {
   resetRadioHeader(radio);
-  if (length < 8 || buf[0] !== 0) return false;
-  const headerLength = readU16LE(buf, 2);
-  if (headerLength < 8 || headerLength > length) return false;
+  if (end - start < 8 || buf[start] !== 0) return false;
+  const headerLength = readU16LE(buf, start + 2);
+  if (headerLength < 8 || headerLength > end - start) return false;
 
+  // Offsets below count from the header's start, as radiotap's alignment rules do.
   let fieldOffset = 8;
-  for (let wordOffset = 4; readU32LE(buf, wordOffset) & PRESENT_EXT; wordOffset += 4) {
+  for (let wordOffset = 4; readU32LE(buf, start + wordOffset) & PRESENT_EXT; wordOffset += 4) {
     fieldOffset += 4;
     if (fieldOffset > headerLength) return false;
   }
@@ -73,42 +74,42 @@ export function parseRadiotapHeader(buf: Buffer, length: number, radio: RadioHea
   let cursor = fieldOffset;
 
   words: for (let wordOffset = 4; wordOffset < fieldOffset; wordOffset += 4) {
-    const word = readU32LE(buf, wordOffset);
+    const word = readU32LE(buf, start + wordOffset);
     if (inRadiotapNamespace) {
       // Visit the set field bits from the lowest up.
       for (let bits = word & FIELD_MASK; bits !== 0; bits &= bits - 1) {
         const field = fieldBase + 31 - Math.clz32(bits & -bits);
         if (field >= FIELD_TLV) break words;
         cursor = alignUp(cursor, FIELD_ALIGN[field]!);
-        const end = cursor + FIELD_SIZE[field]!;
-        if (end > headerLength) return false;
+        const fieldEnd = cursor + FIELD_SIZE[field]!;
+        if (fieldEnd > headerLength) return false;
         switch (field) {
           case FIELD_FLAGS:
             if (!flagsSeen) {
               flagsSeen = true;
-              const flags = buf[cursor]!;
+              const flags = buf[start + cursor]!;
               radio.fcsAtEnd = (flags & FLAG_FCS_AT_END) !== 0;
               radio.fcsFlaggedBad = (flags & FLAG_FCS_BAD) !== 0;
             }
             break;
           case FIELD_CHANNEL:
-            if (radio.channel === 0) radio.channel = readU16LE(buf, cursor);
+            if (radio.channel === 0) radio.channel = readU16LE(buf, start + cursor);
             break;
           case FIELD_DBM_ANTENNA_SIGNAL:
             // Multi-antenna headers repeat this per antenna; the first one is the combined signal.
-            if (Number.isNaN(radio.rssi)) radio.rssi = readI8(buf, cursor);
+            if (Number.isNaN(radio.rssi)) radio.rssi = readI8(buf, start + cursor);
             break;
           case FIELD_XCHANNEL:
-            if (xchannel === 0) xchannel = readU16LE(buf, cursor + 4);
+            if (xchannel === 0) xchannel = readU16LE(buf, start + cursor + 4);
             break;
         }
-        cursor = end;
+        cursor = fieldEnd;
       }
     }
     if (word & PRESENT_VENDOR_NAMESPACE) {
       cursor = alignUp(cursor, 2);
       if (cursor + 6 > headerLength) return false;
-      cursor += 6 + readU16LE(buf, cursor + 4);
+      cursor += 6 + readU16LE(buf, start + cursor + 4);
       if (cursor > headerLength) return false;
       inRadiotapNamespace = false;
       fieldBase = 0;

@@ -243,15 +243,29 @@ export function pcapngFile(linkType: number, frames: readonly CapturedFrame[], o
   ]);
 }
 
-/** Runs a radio-header parser on a fresh RadioHeader and returns what it found, with its verdict. */
+/**
+ * Runs a radio-header parser on a fresh RadioHeader over `header[0, length)` and returns what it
+ * found, with its verdict. It parses the same bytes again after others, as a batch of packets
+ * holds them, and throws if the answers differ.
+ */
 export function parsedRadioHeader(
-  parse: (buf: Buffer, length: number, radio: RadioHeader) => boolean,
+  parse: (buf: Buffer, start: number, end: number, radio: RadioHeader) => boolean,
   header: Buffer,
   length = header.length,
 ): RadioHeader & { ok: boolean } {
-  const radio = emptyRadioHeader();
-  const ok = parse(header, length, radio);
-  return { ok, ...radio };
+  const parseAt = (start: number) => {
+    const buf = Buffer.alloc(start + header.length, 0xa5);
+    header.copy(buf, start);
+    const radio = emptyRadioHeader();
+    const ok = parse(buf, start, start + length, radio);
+    return { ok, ...radio };
+  };
+  const atStart = parseAt(0);
+  const inBatch = parseAt(20);
+  if (JSON.stringify(inBatch) !== JSON.stringify(atStart)) {
+    throw new Error(`the header parses differently after other bytes: ${JSON.stringify(inBatch)}, not ${JSON.stringify(atStart)}`);
+  }
+  return atStart;
 }
 
 export interface TempCaptureDir {

@@ -175,10 +175,14 @@ describe('WifiFileSource on synthetic captures', () => {
     expect(error).toMatchObject({ message: `${target}: unsupported pcap savefile version 3.4`, exitCode: 65 });
   });
 
-  it('reads the whole frames of a file cut in the middle of its last frame', async () => {
+  it('reads the whole frames of a file cut in the middle of its last frame, and says where it breaks off', async () => {
     const bytes = pcapFile(127, [1, 2, 3].map((address) => ({ timeMs: T0 + address, data: probe(address) })));
-    const { sightings } = await read([file(bytes.subarray(0, bytes.length - 10))]);
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', write: (line) => lines.push(line), journald: false });
+    const { sightings } = await read([file(bytes.subarray(0, bytes.length - 10))], { logger });
     expect(sightings.map((s) => s.address)).toEqual([1, 2]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/the capture file breaks off; the frames before the break were read .*truncated dump file/);
   });
 
   it('rejects with what the sink throws, ends the read and frees the file', async () => {

@@ -17,7 +17,7 @@ function wifiFiles(checkFcs: boolean): CaptureFileKind<WifiVerdictCounts> {
     kind: 'wifi',
     label: 'Wi-Fi',
     sniff: sniffWifiCaptureFile,
-    open: (path, _info, logger) => openWithLibpcap(path, PROBE_REQUEST_FILTER, logger),
+    open: (path) => openWithLibpcap(path, PROBE_REQUEST_FILTER),
     delivery: new WifiFrameDelivery({ checkFcs }),
     afterFile(path: string, counts: WifiVerdictCounts, logger: Logger) {
       if (counts.badFcs > 0 && counts.accepted === 0) {

@@ -164,7 +164,7 @@ export class WifiLiveSource implements CaptureSource {
       // A throw here would unwind through libpcap's callback and end the process.
       try {
         this.framesRead++;
-        delivery.deliver(linkType, pcap.packet, pcap.capturedLength(), pcap.originalLength(), pcap.timeMs(), sink);
+        delivery.deliver(linkType, pcap.packet, 0, pcap.capturedLength(), pcap.originalLength(), pcap.timeMs(), sink);
       } catch (error) {
         this.end({ error });
       }
