@@ -158,8 +158,14 @@ describe('informationElementSignature', () => {
     expect(ext(108, 1)).not.toBe(ext(35, 1));
   });
 
-  it('is FNV-1a: a lone element with id 0x61 hashes like the string "a"', () => {
-    expect(signatureOf([element(0x61)])).toBe(0xe40c292c);
+  it('tells apart contents that differ only in how many bytes end them, whole words or not', () => {
+    // Vendor elements add their OUI and type without a length: 3 and 4 bytes must not meet.
+    const vendor = (...content: number[]) => signatureOf([...base, element(221, ...content)]);
+    expect(vendor(0x00, 0x50, 0xf2)).not.toBe(vendor(0x00, 0x50, 0xf2, 0x00));
+    expect(vendor(0x00, 0x50)).not.toBe(vendor(0x00, 0x50, 0x00));
+    const rates = (...content: number[]) => signatureOf([...base.slice(1), element(1, ...content)]);
+    expect(rates(0x82, 0x84, 0x8b, 0x96)).not.toBe(rates(0x82, 0x84, 0x8b, 0x96, 0x00));
+    expect(rates(0x82, 0x84, 0x8b, 0x96, 0x0c)).not.toBe(rates(0x82, 0x84, 0x8b, 0x96, 0x0d));
   });
 
   it('is -1 for a broken element list and never 0', () => {

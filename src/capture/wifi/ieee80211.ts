@@ -64,20 +64,45 @@ const IE_VENDOR_SPECIFIC = 221;
 const IE_EXTENSION = 255;
 const IE_EXT_HE_CAPABILITIES = 35;
 
-const FNV_OFFSET_BASIS = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+/*
+ * The signature's hash is MurmurHash3's (x86, 32-bit) block and finalization steps, fed four
+ * bytes at a time: a chain of one multiply per word rather than per byte (as FNV-1a would be),
+ * which matters because every frame is hashed. Single values (an element id, a length) go in as
+ * words of their own.
+ */
+const SEED = 0x811c9dc5;
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
 
-function fnv1a(hash: number, byte: number): number {
-  return Math.imul(hash ^ byte, FNV_PRIME);
+function mixWord(hash: number, word: number): number {
+  let k = Math.imul(word, C1);
+  k = (k << 15) | (k >>> 17);
+  hash ^= Math.imul(k, C2);
+  hash = (hash << 13) | (hash >>> 19);
+  return (Math.imul(hash, 5) + 0xe6546b64) | 0;
 }
 
-function fnv1aRange(hash: number, buf: Buffer, start: number, end: number): number {
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, FNV_PRIME);
-  return hash;
+/** `buf[start, end)` four bytes at a time, then the last 0-3 bytes with their count in the top byte. */
+function mixRange(hash: number, buf: Buffer, start: number, end: number): number {
+  let i = start;
+  for (; i + 4 <= end; i += 4) hash = mixWord(hash, buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
+  const count = end - i;
+  let tail = count << 24;
+  for (let shift = 0; i < end; i++, shift += 8) tail |= buf[i]! << shift;
+  return mixWord(hash, tail);
+}
+
+/** MurmurHash3's finalizer: every input bit reaches every output bit. */
+function finish(hash: number): number {
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) >>> 0;
 }
 
 /**
- * A 32-bit FNV-1a hash of what a device's probe requests have in common whatever address it
+ * A 32-bit hash of what a device's probe requests have in common whatever address it
  * uses: the ordered list of element ids, plus the contents (length first) of the capability
  * elements a chipset and driver fix (Supported Rates, Extended Supported Rates, HT, VHT and HE
  * Capabilities, Extended Capabilities, RM Enabled Capabilities, Supported Operating Classes
@@ -93,7 +118,7 @@ function fnv1aRange(hash: number, buf: Buffer, start: number, end: number): numb
  * (0 is reserved for "no signature").
  */
 export function informationElementSignature(buf: Buffer, start: number, end: number): number {
-  let hash = FNV_OFFSET_BASIS;
+  let hash = SEED;
   let offset = start;
   while (offset < end) {
     if (offset + 2 > end) return -1;
@@ -102,7 +127,7 @@ export function informationElementSignature(buf: Buffer, start: number, end: num
     const body = offset + 2;
     const bodyEnd = body + length;
     if (bodyEnd > end) return -1;
-    hash = fnv1a(hash, id);
+    hash = mixWord(hash, id);
     switch (id) {
       case IE_SUPPORTED_RATES:
       case IE_EXTENDED_SUPPORTED_RATES:
@@ -110,25 +135,25 @@ export function informationElementSignature(buf: Buffer, start: number, end: num
       case IE_EXTENDED_CAPABILITIES:
       case IE_VHT_CAPABILITIES:
       case IE_RM_ENABLED_CAPABILITIES:
-        hash = fnv1aRange(fnv1a(hash, length), buf, body, bodyEnd);
+        hash = mixRange(mixWord(hash, length), buf, body, bodyEnd);
         break;
       case IE_SUPPORTED_OPERATING_CLASSES:
-        if (length > 0) hash = fnv1aRange(fnv1a(hash, length - 1), buf, body + 1, bodyEnd);
+        if (length > 0) hash = mixRange(mixWord(hash, length - 1), buf, body + 1, bodyEnd);
         break;
       case IE_EXTENSION:
         if (length > 0) {
           const extensionId = buf[body]!;
-          hash = fnv1a(hash, extensionId);
-          if (extensionId === IE_EXT_HE_CAPABILITIES) hash = fnv1aRange(fnv1a(hash, length - 1), buf, body + 1, bodyEnd);
+          hash = mixWord(hash, extensionId);
+          if (extensionId === IE_EXT_HE_CAPABILITIES) hash = mixRange(mixWord(hash, length - 1), buf, body + 1, bodyEnd);
         }
         break;
       case IE_VENDOR_SPECIFIC:
         // OUI (3 bytes) and OUI type; shorter vendor elements (seen in real captures) add what they have.
-        hash = fnv1aRange(hash, buf, body, Math.min(body + 4, bodyEnd));
+        hash = mixRange(hash, buf, body, Math.min(body + 4, bodyEnd));
         break;
     }
     offset = bodyEnd;
   }
-  hash >>>= 0;
+  hash = finish(hash);
   return hash === 0 ? 1 : hash;
 }
