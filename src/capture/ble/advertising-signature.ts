@@ -10,6 +10,7 @@
  * compared as numbers of their width, so noble's unpadded 16-bit strings ("fe9" for 0x0fe9)
  * match the padded ones.
  */
+import { finish32 } from '../hash32.js';
 
 export interface AdvertisingFields {
   localName?: string | undefined;
@@ -25,15 +26,6 @@ const enum Feature {
   ServiceDataUuid = 3,
   LocalName = 4,
   TxPower = 5,
-}
-
-/** MurmurHash3's finalizer: spreads every input bit over the whole word. */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -52,11 +44,11 @@ function uuidFeature(feature: Feature, text: string): number {
   const padded = hex.toLowerCase().padStart(digits, '0');
   let h = fnv(FNV_OFFSET, feature);
   for (let i = 0; i < padded.length; i++) h = fnv(h, padded.charCodeAt(i));
-  return mix(h);
+  return finish32(h);
 }
 
 function valueFeature(feature: Feature, value: number): number {
-  return mix(fnv(fnv(fnv(FNV_OFFSET, feature), value & 0xff), value >>> 8));
+  return finish32(fnv(fnv(fnv(FNV_OFFSET, feature), value & 0xff), value >>> 8));
 }
 
 /**
@@ -71,7 +63,7 @@ export function advertisingSignature(fields: AdvertisingFields): number {
   for (const { uuid } of fields.serviceData) sum += uuidFeature(Feature.ServiceDataUuid, uuid);
   if (fields.localName !== undefined) sum += valueFeature(Feature.LocalName, 1);
   if (fields.txPowerLevel !== undefined) sum += valueFeature(Feature.TxPower, 1);
-  return sum === 0 ? 0 : mix(sum >>> 0) || 1;
+  return sum === 0 ? 0 : finish32(sum >>> 0) || 1;
 }
 
 /** A little-endian UUID of `length` bytes at `offset`, written big-endian in hex as noble does. */

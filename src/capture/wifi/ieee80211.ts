@@ -2,6 +2,7 @@
  * The 802.11 part of a captured frame: the management header of a probe request and the
  * signature of its information elements.
  */
+import { finish32, mixWord } from '../hash32.js';
 import type { Sighting } from '../sighting.js';
 import { readU16LE, readU48BE } from './bytes.js';
 
@@ -65,22 +66,11 @@ const IE_EXTENSION = 255;
 const IE_EXT_HE_CAPABILITIES = 35;
 
 /*
- * The signature's hash is MurmurHash3's (x86, 32-bit) block and finalization steps, fed four
- * bytes at a time: a chain of one multiply per word rather than per byte (as FNV-1a would be),
- * which matters because every frame is hashed. Single values (an element id, a length) go in as
- * words of their own.
+ * The signature's hash is fed four bytes at a time: a chain of one multiply per word rather than
+ * per byte (as FNV-1a would be), which matters because every frame is hashed. Single values (an
+ * element id, a length) go in as words of their own.
  */
 const SEED = 0x811c9dc5;
-const C1 = 0xcc9e2d51;
-const C2 = 0x1b873593;
-
-function mixWord(hash: number, word: number): number {
-  let k = Math.imul(word, C1);
-  k = (k << 15) | (k >>> 17);
-  hash ^= Math.imul(k, C2);
-  hash = (hash << 13) | (hash >>> 19);
-  return (Math.imul(hash, 5) + 0xe6546b64) | 0;
-}
 
 /** `buf[start, end)` four bytes at a time, then the last 0-3 bytes with their count in the top byte. */
 function mixRange(hash: number, buf: Buffer, start: number, end: number): number {
@@ -90,15 +80,6 @@ function mixRange(hash: number, buf: Buffer, start: number, end: number): number
   let tail = count << 24;
   for (let shift = 0; i < end; i++, shift += 8) tail |= buf[i]! << shift;
   return mixWord(hash, tail);
-}
-
-/** MurmurHash3's finalizer: every input bit reaches every output bit. */
-function finish(hash: number): number {
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  return (hash ^ (hash >>> 16)) >>> 0;
 }
 
 /**
@@ -154,6 +135,6 @@ export function informationElementSignature(buf: Buffer, start: number, end: num
     }
     offset = bodyEnd;
   }
-  hash = finish(hash);
+  hash = finish32(hash);
   return hash === 0 ? 1 : hash;
 }
