@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: where footfall stands against the design's targets, measured side by side
  * with tcpdump and tshark in one run. Options: --rounds N (interleaved runs of each program,
- * default 3), --skip-throughput, --skip-pauses, --skip-soak, --soak-days N (default 7).
+ * default 5), --skip-throughput, --skip-pauses, --skip-soak, --soak-days N (default 7).
  * Writes the figures to .cache/bench/results.json too.
  */
 import fs from 'node:fs';
@@ -20,7 +20,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '5' },
       'soak-days': { type: 'string', default: '7' },
       'pause-speed': { type: 'string', default: '120' },
       'skip-throughput': { type: 'boolean', default: false },

@@ -40,7 +40,7 @@ export async function measureThroughput(file: string, frames: number, rounds: nu
     for (const contender of present) {
       const run = await timeProcess(contender.command, contender.args(file));
       runs[contender.name]!.push(run);
-      log(`  round ${round}/${rounds} ${contender.name.padEnd(8)} ${run.seconds.toFixed(2)} s, peak RSS ${run.peakRssMb.toFixed(0)} MB`);
+      log(`  round ${round}/${rounds} ${contender.name.padEnd(8)} ${run.seconds.toFixed(3)} s, peak RSS ${run.peakRssMb.toFixed(0)} MB`);
     }
   }
   const framesPerSecond = Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, frames / median(r.map((x) => x.seconds))]));
@@ -63,7 +63,7 @@ export function describeThroughput(result: ThroughputResult): string[] {
   const lines = [`Throughput, ${result.frames.toLocaleString('en')} frames, median of ${result.rounds} interleaved runs:`];
   for (const [name, rate] of Object.entries(result.framesPerSecond)) {
     const seconds = median(result.runs[name]!.map((r) => r.seconds));
-    lines.push(`  ${name.padEnd(9)} ${seconds.toFixed(2).padStart(6)} s  ${formatRate(rate).padStart(10)}`);
+    lines.push(`  ${name.padEnd(9)} ${seconds.toFixed(3).padStart(7)} s  ${formatRate(rate).padStart(10)}`);
   }
   const { tcpdump, tshark } = result.ratios;
   if (tcpdump !== undefined) lines.push(`  footfall / tcpdump = ${tcpdump.toFixed(3)}   (target >= 0.20: ${verdict(tcpdump >= 0.2)})`);

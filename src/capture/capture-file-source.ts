@@ -12,8 +12,8 @@
  */
 import type { Logger, LogFields } from '../log/logger.js';
 import { CaptureFileError, EX_DATAERR, printablePath, type CaptureFileInfo } from './capture-file.js';
-import type { PacketBatch, PacketReader } from './packet-reader.js';
-import { PcapBatchReader, SNAP_LENGTH } from './pcap-batch-reader.js';
+import { SNAP_LENGTH, type PacketBatch, type PacketReader } from './packet-reader.js';
+import { PcapBatchReader } from './pcap-batch-reader.js';
 import type { SightingSink } from './sighting.js';
 import type { CaptureSource, SourceKind, SourceStats } from './source.js';
 

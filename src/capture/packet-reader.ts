@@ -4,6 +4,9 @@
  * logs through their own (BtsnoopReader).
  */
 
+/** The most a file source keeps of one frame (libpcap's default snap length). */
+export const SNAP_LENGTH = 65535;
+
 /**
  * Packets as a reader stored them, walked with next(): after it returns true, the current packet
  * is `bytes[start, start + capturedLength)`. Copy anything you keep: after the reader's next

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PacketBatch } from './packet-reader.js';
-import { libpcapVersion, PcapBatchReader, SNAP_LENGTH } from './pcap-batch-reader.js';
+import { SNAP_LENGTH, type PacketBatch } from './packet-reader.js';
+import { libpcapVersion, PcapBatchReader } from './pcap-batch-reader.js';
 import { pcapFile, pcapngFile, probeRequest, tempCaptureDir, type CapturedFrame } from './wifi/synthetic-frames.fixtures.js';
 
 const temp = tempCaptureDir('footfall-batch-reader-');

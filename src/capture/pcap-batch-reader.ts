@@ -6,7 +6,7 @@
  * while the other fills.
  */
 import { createRequire } from 'node:module';
-import type { PacketBatch, PacketReader } from './packet-reader.js';
+import { SNAP_LENGTH, type PacketBatch, type PacketReader } from './packet-reader.js';
 
 interface NativeReader {
   readonly brand: unique symbol;
@@ -33,8 +33,6 @@ export function libpcapVersion(): string {
   return native.version();
 }
 
-/** The most a file source keeps of one frame (libpcap's default snap length). */
-export const SNAP_LENGTH = 65535;
 /** A record: seconds, microseconds, bytes stored, length on the air (u32, host order), then the bytes. */
 const RECORD_HEADER_BYTES = 16;
 /** Large enough that the native call's cost vanishes, small enough to stay in the CPU's cache. */

@@ -11,8 +11,7 @@
  * costs no system call of its own; the rest of the file is one batch, walked record by record.
  */
 import fs from 'node:fs';
-import type { PacketBatch, PacketReader } from '../packet-reader.js';
-import { SNAP_LENGTH } from '../pcap-batch-reader.js';
+import { SNAP_LENGTH, type PacketBatch, type PacketReader } from '../packet-reader.js';
 import { H4_EVENT, PHDR_LENGTH } from './hci-event.js';
 
 export const BTSNOOP_DATALINK_HCI = 1001;

@@ -2,7 +2,7 @@
  * From a captured BLE frame to the sink: parse, count the verdict, hand each advertiser the
  * frame names to the sink as the one reused Sighting.
  */
-import { SNAP_LENGTH } from '../pcap-batch-reader.js';
+import { SNAP_LENGTH } from '../packet-reader.js';
 import { emptySighting, type Sighting, type SightingSink } from '../sighting.js';
 import { BleVerdict, LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, parseBleFrame } from './ble-frame.js';
 import { BTSNOOP_DATALINK_H4, BTSNOOP_DATALINK_HCI } from './btsnoop-reader.js';
