@@ -10,7 +10,7 @@
  * reader, btsnoop logs by their own reader), and frames are parsed where they lie in the batch:
  * anything kept must be copied, for the batch is filled again.
  */
-import type { Logger, LogFields } from '../log/logger.js';
+import { oneLine, type Logger, type LogFields } from '../log/logger.js';
 import { CaptureFileError, EX_DATAERR, printablePath, type CaptureFileInfo } from './capture-file.js';
 import { SNAP_LENGTH, type PacketBatch, type PacketReader } from './packet-reader.js';
 import { PcapBatchReader } from './pcap-batch-reader.js';
@@ -93,11 +93,6 @@ class CopiedFrames {
   slabOf(index: number): Buffer {
     return this.slabs[this.slabIndex[index]!]!;
   }
-}
-
-/** An error's message on one line. */
-export function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 }
 
 /** Opens a pcap or pcapng file through libpcap with a BPF `filter` ('' for none); libpcap's errors become one line. */

@@ -70,6 +70,9 @@ export class SimulatedStore {
   private readonly sighting = emptySighting('wifi');
   private readonly frame = Buffer.alloc(MAX_FRAME_BYTES);
   private readonly bleDelivery = new BleFrameDelivery();
+  private readonly durationMs: number;
+  /** The length of the truth windows: the venue's. */
+  private readonly windowMs: number;
   /** The BLE devices heard in the current truth window. */
   private bleTruth: { startMs: number; devices: Set<number> } | undefined;
   private running: Promise<void> | undefined;
@@ -77,6 +80,9 @@ export class SimulatedStore {
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: SimulatedStoreOptions) {
+    const venue = resolveVenueOptions(options.venue);
+    this.durationMs = venue.hours * 3_600_000;
+    this.windowMs = venue.windowMinutes * 60_000;
     this.wifi = new SimulatedRadio('wifi', 'simulated store (Wi-Fi)', this);
     this.ble = options.ble === undefined ? undefined : new SimulatedRadio('ble', 'simulated store (BLE)', this);
     this.sources = this.ble === undefined ? [this.wifi] : [this.wifi, this.ble];
@@ -96,8 +102,7 @@ export class SimulatedStore {
   private async simulate(sink: SightingSink): Promise<void> {
     const { venue, speed } = this.options;
     const wifiFrames = venueEmissions(venue, this.options.onTruth);
-    const durationMs = resolveVenueOptions(venue).hours * 3_600_000;
-    const bleFrames = this.options.ble === undefined ? undefined : bleAdvertisements({ ...this.options.ble, startMs: venue.startMs, durationMs });
+    const bleFrames = this.options.ble === undefined ? undefined : bleAdvertisements({ ...this.options.ble, startMs: venue.startMs, durationMs: this.durationMs });
     let nextWifi = wifiFrames.next();
     let nextBle = bleFrames?.next();
     const wallStart = performance.now();
@@ -139,8 +144,7 @@ export class SimulatedStore {
   /** As the controller reports it to the host: an LE Advertising Report event. */
   private deliverBle(advertisement: BleAdvertisement, sink: SightingSink): void {
     this.ble!.frames++;
-    const windowMs = resolveVenueOptions(this.options.venue).windowMinutes * 60_000;
-    const startMs = Math.floor(advertisement.timeMs / windowMs) * windowMs;
+    const startMs = Math.floor(advertisement.timeMs / this.windowMs) * this.windowMs;
     if (this.bleTruth?.startMs !== startMs) {
       this.reportBleTruth();
       this.bleTruth = { startMs, devices: new Set() };

@@ -68,5 +68,10 @@ export function createLogger(options: LoggerOptions, scope = ''): Logger {
   };
 }
 
+/** An error's message on one line, for a log field or a one-line error of footfall's own. */
+export function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+}
+
 /** A logger that drops everything, for library use and tests that do not look at logs. */
 export const silentLogger: Logger = createLogger({ level: 'error', write: () => {} });

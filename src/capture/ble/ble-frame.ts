@@ -16,30 +16,30 @@ export const LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR = 256;
 export const LINKTYPE_NORDIC_BLE = 272;
 
 /**
- * Parses `buf[0, length)`, a frame of `linkType` (`buf` may be a larger reused buffer), and emits
+ * Parses `buf[start, start + length)`, a frame of `linkType` (`buf` may be a batch or a larger reused buffer), and emits
  * a Sighting through `out` for every advertiser it names, with address, addressType, rssi,
  * channel, sequence and signature filled (the caller sets source and time). A frame whose
  * verdict is not Accepted emits nothing.
  */
-export function parseBleFrame(linkType: number, buf: Uint8Array, length: number, out: Sighting, emit: EmitSighting): BleVerdict {
-  if (!(length >= 0)) return BleVerdict.Malformed;
-  const captured = Math.min(Math.floor(length), buf.length);
+export function parseBleFrame(linkType: number, buf: Uint8Array, start: number, length: number, out: Sighting, emit: EmitSighting): BleVerdict {
+  if (!(length >= 0 && start >= 0)) return BleVerdict.Malformed;
+  const end = Math.min(start + Math.floor(length), buf.length);
   let verdict: BleVerdict;
   switch (linkType) {
     case LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR:
-      return parseH4WithPhdr(buf, captured, out, emit);
+      return parseH4WithPhdr(buf, start, end, out, emit);
     case LINKTYPE_BLUETOOTH_HCI_H4:
-      return parseH4Packet(buf, 0, captured, out, emit);
+      return parseH4Packet(buf, start, end, out, emit);
     case LINKTYPE_BLUETOOTH_LE_LL:
       out.rssi = Number.NaN;
       out.channel = 0;
-      verdict = parseLinkLayerPacket(buf, 0, captured, PhysicalChannel.Unknown, CrcStatus.Unchecked, false, out);
+      verdict = parseLinkLayerPacket(buf, start, end, PhysicalChannel.Unknown, CrcStatus.Unchecked, false, out);
       break;
     case LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR:
-      verdict = parseBtleRfFrame(buf, captured, out);
+      verdict = parseBtleRfFrame(buf, start, end, out);
       break;
     case LINKTYPE_NORDIC_BLE:
-      verdict = parseNordicBleFrame(buf, captured, out);
+      verdict = parseNordicBleFrame(buf, start, end, out);
       break;
     default:
       return BleVerdict.Malformed;

@@ -16,7 +16,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import type { Logger } from '../../log/logger.js';
+import { oneLine, type Logger } from '../../log/logger.js';
 import { emptySighting, type SightingSink } from '../sighting.js';
 import type { CaptureSource, SourceStats } from '../source.js';
 import { advertisingSignature } from './advertising-signature.js';
@@ -175,10 +175,6 @@ function removeListenersAddedSince(event: 'SIGINT' | 'exit', before: readonly Fu
   for (const listener of emitter.listeners(event)) {
     if (!before.includes(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
   }
-}
-
-function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 }
 
 /** Error texts from noble may name a device; this keeps addresses (any separator, or none) out of logs and states. */

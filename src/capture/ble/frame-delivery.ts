@@ -2,7 +2,6 @@
  * From a captured BLE frame to the sink: parse, count the verdict, hand each advertiser the
  * frame names to the sink as the one reused Sighting.
  */
-import { SNAP_LENGTH } from '../packet-reader.js';
 import { emptySighting, type Sighting, type SightingSink } from '../sighting.js';
 import { BleVerdict, LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, parseBleFrame } from './ble-frame.js';
 import { BTSNOOP_DATALINK_H4, BTSNOOP_DATALINK_HCI } from './btsnoop-reader.js';
@@ -23,11 +22,6 @@ function frameLinkType(linkType: number): number {
 export class BleFrameDelivery {
   readonly counts: BleVerdictCounts = { accepted: 0, ignored: 0, malformed: 0, badCrc: 0 };
   private readonly sighting = emptySighting('ble');
-  /**
-   * The BLE parsers read a frame from the start of a buffer. BLE frames are short and few beside
-   * Wi-Fi's, so one found elsewhere in a batch is copied here first.
-   */
-  private readonly frame = Buffer.alloc(SNAP_LENGTH);
   private sink: SightingSink | undefined;
   private timeMs = 0;
   private readonly emit = (sighting: Sighting): void => {
@@ -42,9 +36,7 @@ export class BleFrameDelivery {
   deliver(linkType: number, buf: Buffer, start: number, length: number, _originalLength: number, timeMs: number, sink: SightingSink): void {
     this.sink = sink;
     this.timeMs = timeMs;
-    const frame = start === 0 ? buf : this.frame;
-    if (start !== 0) buf.copy(frame, 0, start, start + length);
-    switch (parseBleFrame(frameLinkType(linkType), frame, length, this.sighting, this.emit)) {
+    switch (parseBleFrame(frameLinkType(linkType), buf, start, length, this.sighting, this.emit)) {
       case BleVerdict.Accepted:
         this.counts.accepted++;
         break;

@@ -121,8 +121,8 @@ describe.each(LINK_TYPES)(
         const fromExact: Sighting[] = [];
         // ...and alone in a buffer of its exact size, where reading past the end would throw.
         try {
-          const verdict = parseBleFrame(linkType, pcapBuffer, frame.length, inPcapBuffer, (s) => fromPcapBuffer.push({ ...s }));
-          const exactVerdict = parseBleFrame(linkType, Buffer.from(frame), frame.length, exact, (s) => fromExact.push({ ...s }));
+          const verdict = parseBleFrame(linkType, pcapBuffer, 0, frame.length, inPcapBuffer, (s) => fromPcapBuffer.push({ ...s }));
+          const exactVerdict = parseBleFrame(linkType, Buffer.from(frame), 0, frame.length, exact, (s) => fromExact.push({ ...s }));
           verdicts[verdict] = verdicts[verdict]! + 1;
           if (verdict !== exactVerdict || JSON.stringify(fromPcapBuffer) !== JSON.stringify(fromExact)) dependsOnTrailingBytes++;
           if ((verdict === BleVerdict.Accepted) !== fromExact.length > 0) emittedWithoutAcceptance++;

@@ -28,7 +28,7 @@ const C = 0xf0_00_00_00_00_03;
 
 function parse(linkType: number, frame: Uint8Array): { verdict: BleVerdict; sightings: Sighting[] } {
   const sightings: Sighting[] = [];
-  const verdict = parseBleFrame(linkType, Buffer.from(frame), frame.length, emptySighting('ble'), (s) => sightings.push({ ...s }));
+  const verdict = parseBleFrame(linkType, Buffer.from(frame), 0, frame.length, emptySighting('ble'), (s) => sightings.push({ ...s }));
   return { verdict, sightings };
 }
 const received = (h4: Uint8Array) => parse(LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, h4WithPhdr(true, h4));

@@ -132,8 +132,8 @@ const DIRECTION_RECEIVED = 1;
  * A LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR frame (what Linux captures on bluetoothN): the direction,
  * then an H4 packet. Only what the controller sent to the host is read.
  */
-export function parseH4WithPhdr(buf: Uint8Array, length: number, out: Sighting, emit: EmitSighting): BleVerdict {
-  if (length < PHDR_LENGTH + 1) return BleVerdict.Malformed;
-  if ((readU32BE(buf, 0) & DIRECTION_RECEIVED) === 0) return BleVerdict.Ignored;
-  return parseH4Packet(buf, PHDR_LENGTH, length, out, emit);
+export function parseH4WithPhdr(buf: Uint8Array, start: number, end: number, out: Sighting, emit: EmitSighting): BleVerdict {
+  if (end - start < PHDR_LENGTH + 1) return BleVerdict.Malformed;
+  if ((readU32BE(buf, start) & DIRECTION_RECEIVED) === 0) return BleVerdict.Ignored;
+  return parseH4Packet(buf, start + PHDR_LENGTH, end, out, emit);
 }

@@ -19,7 +19,7 @@ const TARGET = 0x4b_66_77_88_99_aa;
 /** Parses a LINKTYPE_BLUETOOTH_LE_LL frame; returns the verdict and the sightings emitted. */
 function parse(frame: Uint8Array): { verdict: BleVerdict; sightings: Sighting[] } {
   const sightings: Sighting[] = [];
-  const verdict = parseBleFrame(LINKTYPE_BLUETOOTH_LE_LL, Buffer.from(frame), frame.length, emptySighting('ble'), (s) => sightings.push({ ...s }));
+  const verdict = parseBleFrame(LINKTYPE_BLUETOOTH_LE_LL, Buffer.from(frame), 0, frame.length, emptySighting('ble'), (s) => sightings.push({ ...s }));
   return { verdict, sightings };
 }
 
@@ -92,6 +92,6 @@ describe('parseLinkLayerPacket through link type 251', () => {
     const out = emptySighting('ble');
     expect(parseLinkLayerPacket(packet, 0, packet.length + 5, PhysicalChannel.Unknown, CrcStatus.Unchecked, false, out)).toBe(BleVerdict.Malformed);
     expect(parseLinkLayerPacket(packet, -1, packet.length, PhysicalChannel.Unknown, CrcStatus.Unchecked, false, out)).toBe(BleVerdict.Malformed);
-    expect(parseBleFrame(9999, packet, packet.length, out, () => {})).toBe(BleVerdict.Malformed);
+    expect(parseBleFrame(9999, packet, 0, packet.length, out, () => {})).toBe(BleVerdict.Malformed);
   });
 });

@@ -8,7 +8,7 @@ const packet = linkLayerPacket(advertisingPdu({ type: PDU_TYPE.ADV_NONCONN_IND, 
 
 function parse(linkType: number, frame: Uint8Array): { verdict: BleVerdict; sightings: Sighting[] } {
   const sightings: Sighting[] = [];
-  const verdict = parseBleFrame(linkType, Buffer.from(frame), frame.length, emptySighting('ble'), (s) => sightings.push({ ...s }));
+  const verdict = parseBleFrame(linkType, Buffer.from(frame), 0, frame.length, emptySighting('ble'), (s) => sightings.push({ ...s }));
   return { verdict, sightings };
 }
 

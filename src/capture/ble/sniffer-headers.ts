@@ -30,14 +30,14 @@ const PHY_CODED = 2;
  * checked" and "CRC valid" flags are left aside, as HackRF captures through ice9 say "not
  * checked", and a frame with flipped bits would otherwise count a phantom advertiser.
  */
-export function parseBtleRfFrame(buf: Uint8Array, length: number, out: Sighting): BleVerdict {
-  if (length < BTLE_RF_HEADER_LENGTH) return BleVerdict.Malformed;
-  const flags = readU16LE(buf, 8);
+export function parseBtleRfFrame(buf: Uint8Array, start: number, end: number, out: Sighting): BleVerdict {
+  if (end - start < BTLE_RF_HEADER_LENGTH) return BleVerdict.Malformed;
+  const flags = readU16LE(buf, start + 8);
   if (((flags >> BTLE_RF_PDU_TYPE_SHIFT) & 7) !== 0) return BleVerdict.Ignored;
-  out.channel = advertisingChannelOfRf(buf[0]!);
-  out.rssi = flags & BTLE_RF_SIGNAL_VALID ? readI8(buf, 1) : Number.NaN;
+  out.channel = advertisingChannelOfRf(buf[start]!);
+  out.rssi = flags & BTLE_RF_SIGNAL_VALID ? readI8(buf, start + 1) : Number.NaN;
   const coded = flags >> BTLE_RF_PHY_SHIFT === PHY_CODED;
-  return parseLinkLayerPacket(buf, BTLE_RF_HEADER_LENGTH, length, PhysicalChannel.Unknown, CrcStatus.Unchecked, coded, out);
+  return parseLinkLayerPacket(buf, start + BTLE_RF_HEADER_LENGTH, end, PhysicalChannel.Unknown, CrcStatus.Unchecked, coded, out);
 }
 
 const NORDIC_PACKET_OFFSET = 17;
@@ -52,14 +52,15 @@ const NORDIC_PHY_SHIFT = 4;
 const NORDIC_EVENT_PACKET_ADVERTISING = 0x02;
 const NORDIC_EVENT_PACKET_DATA = 0x06;
 
-function nordicLengthsAddUp(buf: Uint8Array, length: number, version: number): boolean {
+/** Whether the header's lengths add up to the frame `buf[start, start + length)`. */
+function nordicLengthsAddUp(buf: Uint8Array, start: number, length: number, version: number): boolean {
   switch (version) {
     case 0:
-      return NORDIC_LEGACY_HEADER_LENGTH + buf[7]! === length;
+      return NORDIC_LEGACY_HEADER_LENGTH + buf[start + 7]! === length;
     case 1:
-      return buf[1]! + 1 + buf[2]! === length;
+      return buf[start + 1]! + 1 + buf[start + 2]! === length;
     default:
-      return NORDIC_V2_HEADER_LENGTH + readU16LE(buf, 1) === length;
+      return NORDIC_V2_HEADER_LENGTH + readU16LE(buf, start + 1) === length;
   }
 }
 
@@ -72,17 +73,18 @@ function nordicLengthsAddUp(buf: Uint8Array, length: number, version: number): b
  * The lengths must add up to the frame's, as Wireshark requires before it reads the packet.
  * The CRC-OK flag is taken as the sniffer's check of the CRC.
  */
-export function parseNordicBleFrame(buf: Uint8Array, length: number, out: Sighting): BleVerdict {
-  if (length < NORDIC_PACKET_OFFSET) return BleVerdict.Malformed;
-  const version = buf[0] === 0xbe && buf[1] === 0xef ? 0 : buf[3]!;
-  if (!nordicLengthsAddUp(buf, length, version)) return BleVerdict.Malformed;
+export function parseNordicBleFrame(buf: Uint8Array, start: number, end: number, out: Sighting): BleVerdict {
+  if (end - start < NORDIC_PACKET_OFFSET) return BleVerdict.Malformed;
+  const version = buf[start] === 0xbe && buf[start + 1] === 0xef ? 0 : buf[start + 3]!;
+  if (!nordicLengthsAddUp(buf, start, end - start, version)) return BleVerdict.Malformed;
+  const packetId = buf[start + 6];
   let channel: PhysicalChannel = PhysicalChannel.Unknown;
-  if (version >= 3 && buf[6] === NORDIC_EVENT_PACKET_ADVERTISING) channel = PhysicalChannel.Advertising;
-  if (version >= 3 && buf[6] === NORDIC_EVENT_PACKET_DATA) channel = PhysicalChannel.Other;
-  const flags = buf[NORDIC_FLAGS]!;
-  out.channel = advertisingChannel(buf[NORDIC_CHANNEL]!);
-  out.rssi = -buf[NORDIC_RSSI]! | 0;
+  if (version >= 3 && packetId === NORDIC_EVENT_PACKET_ADVERTISING) channel = PhysicalChannel.Advertising;
+  if (version >= 3 && packetId === NORDIC_EVENT_PACKET_DATA) channel = PhysicalChannel.Other;
+  const flags = buf[start + NORDIC_FLAGS]!;
+  out.channel = advertisingChannel(buf[start + NORDIC_CHANNEL]!);
+  out.rssi = -buf[start + NORDIC_RSSI]! | 0;
   const crc = flags & NORDIC_CRC_OK ? CrcStatus.Valid : CrcStatus.Invalid;
   const coded = ((flags >> NORDIC_PHY_SHIFT) & 7) === PHY_CODED;
-  return parseLinkLayerPacket(buf, NORDIC_PACKET_OFFSET, length, channel, crc, coded, out);
+  return parseLinkLayerPacket(buf, start + NORDIC_PACKET_OFFSET, end, channel, crc, coded, out);
 }

@@ -8,7 +8,7 @@
  * Ethernet interface) and filters nothing: the parser ignores what is not a probe request.
  */
 import fs from 'node:fs';
-import type { Logger } from '../../log/logger.js';
+import { oneLine, type Logger } from '../../log/logger.js';
 import { linkTypeName } from '../capture-file.js';
 import { LivePcap, type LivePcapStats } from '../libpcap.js';
 import type { SightingSink } from '../sighting.js';
@@ -44,10 +44,6 @@ export class CaptureInterfaceError extends Error {
   ) {
     super(message);
   }
-}
-
-function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 }
 
 /** libpcap's reason for not opening `name`, as what the operator can do about it. */
