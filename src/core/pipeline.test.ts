@@ -41,7 +41,7 @@ class Harness {
       sources: ['wifi'],
       windowMinutes: 60,
       tokenBits,
-      zones: { inside: -65, nearby: -85 },
+      zones: { wifi: { nearby: -85, inside: -65 }, ble: {} },
       checkpointSeconds: 5,
       historyDays: 30,
       timeSource: 'capture',

@@ -7,6 +7,7 @@
  * The same pipeline runs for `run`, `replay` and `demo`; only the source and the clock differ.
  */
 import type { SourceKind } from '../capture/source.js';
+import type { EstimatorSet, SourceZones } from '../count/estimator.js';
 import { buildReport } from '../count/report.js';
 import { WindowTally } from '../count/tally.js';
 import { windowOf } from '../count/windows.js';
@@ -23,7 +24,9 @@ export interface PipelineOptions {
   sources: readonly SourceKind[];
   windowMinutes: number;
   tokenBits: number;
-  zones: Record<string, number>;
+  zones: SourceZones;
+  /** The device estimators (default: DEFAULT_ESTIMATORS). */
+  estimators?: EstimatorSet;
   checkpointSeconds: number;
   /**
    * Take a checkpoint early once this many entries changed (default: never early). One
@@ -279,8 +282,8 @@ export class Pipeline implements ObservationSink {
   }
 
   private report(tally: WindowTally, partial: boolean, capturedUntilMs: number): WindowReport {
-    const { sensorId, zones, tokenBits } = this.options;
-    return buildReport(tally, { sensor: sensorId, zones, tokenBits, partial, capturedUntilMs, clockSynced: this.clockSyncedInWindow });
+    const { sensorId, zones, tokenBits, estimators } = this.options;
+    return buildReport(tally, { sensor: sensorId, zones, tokenBits, estimators, partial, capturedUntilMs, clockSynced: this.clockSyncedInWindow });
   }
 
   private finishReport(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: { input: string; position: number } | null): void {

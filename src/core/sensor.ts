@@ -5,6 +5,7 @@
  */
 import type { CaptureSource, SourceKind } from '../capture/source.js';
 import type { Config } from '../config/schema.js';
+import type { EstimatorSet } from '../count/estimator.js';
 import type { Logger } from '../log/logger.js';
 import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
@@ -40,6 +41,8 @@ export interface SensorOptions {
   onReport?: (report: WindowReport) => void;
   /** Hold frames back while the clock is not synchronized (the daemon). */
   requireSync?: boolean;
+  /** The device estimators (default: DEFAULT_ESTIMATORS); the evaluation harness runs others. */
+  estimators?: EstimatorSet;
 }
 
 /** What `footfall status` shows of a running sensor. */
@@ -114,7 +117,8 @@ export class Sensor {
       sources: this.options.sourceKinds,
       windowMinutes: config.privacy.window_minutes,
       tokenBits: config.privacy.token_bits,
-      zones: config.zones,
+      zones: { wifi: config.zones, ble: config.zones },
+      estimators: this.options.estimators,
       checkpointSeconds: config.store.checkpoint_seconds,
       checkpointMaxEntries: this.options.interactive ? INTERACTIVE_CHECKPOINT_MAX_ENTRIES : undefined,
       historyDays: config.store.history_days,

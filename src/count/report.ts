@@ -4,14 +4,18 @@
  */
 import type { SourceKind } from '../capture/source.js';
 import { REPORT_SCHEMA, type BleCounts, type WifiCounts, type WindowReport } from '../publish/payloads.js';
-import { correctForCollisions, countOccupancy, countZones, dwellHistogram, groupBleDevices, groupWifiDevices, type DeviceGroup } from './estimate.js';
+import { correctForCollisions } from './collisions.js';
+import type { DeviceEstimate, EstimateContext, EstimatorSet, SourceZones } from './estimator.js';
+import { DEFAULT_ESTIMATORS } from './estimators/index.js';
 import type { SourceTally, WindowTally } from './tally.js';
 import { isoSeconds } from './windows.js';
 
 export interface ReportContext {
   sensor: string;
-  zones: Record<string, number>;
+  zones: SourceZones;
   tokenBits: number;
+  /** The device estimators (default: DEFAULT_ESTIMATORS). */
+  estimators?: EstimatorSet;
   clockSynced: boolean;
   /** The window did not run to its end (a replay whose input ended inside it). */
   partial: boolean;
@@ -23,34 +27,30 @@ export function reportId(sensor: string, windowStartMs: number): string {
   return `${sensor}/${isoSeconds(windowStartMs)}`;
 }
 
-function wifiCounts(source: SourceTally, groups: DeviceGroup[], context: ReportContext, windowMinutes: number): WifiCounts {
+function wifiCounts(source: SourceTally, estimate: DeviceEstimate, bits: number): WifiCounts {
   let global = 0;
   let randomized = 0;
   for (const entry of source.entries.values()) {
     if (entry.addressKind === 'global') global++;
     else randomized++;
   }
-  const bits = context.tokenBits;
-  const stable = groups.filter((g) => g.stable).length;
   return {
     frames: source.frames,
     malformed: source.malformed,
     addresses: correctForCollisions(source.entries.size, bits),
     addresses_global: correctForCollisions(global, bits),
     addresses_randomized: correctForCollisions(randomized, bits),
-    devices: correctForCollisions(stable, bits) + (groups.length - stable),
-    zones: countZones(groups, context.zones),
-    dwell_minutes: dwellHistogram(groups, windowMinutes),
+    devices: estimate.devices,
+    zones: estimate.zones,
+    dwell_minutes: estimate.dwell,
   };
 }
 
-function bleCounts(source: SourceTally, groups: DeviceGroup[], context: ReportContext): BleCounts {
+function bleCounts(source: SourceTally, estimate: DeviceEstimate, bits: number): BleCounts {
   const kinds = { public: 0, random_static: 0, resolvable: 0, nonresolvable: 0 };
   for (const entry of source.entries.values()) {
     if (entry.addressKind in kinds) kinds[entry.addressKind as keyof typeof kinds]++;
   }
-  const bits = context.tokenBits;
-  const stable = groups.filter((g) => g.stable).length;
   return {
     frames: source.frames,
     malformed: source.malformed,
@@ -59,8 +59,8 @@ function bleCounts(source: SourceTally, groups: DeviceGroup[], context: ReportCo
     addresses_random_static: correctForCollisions(kinds.random_static, bits),
     addresses_resolvable: correctForCollisions(kinds.resolvable, bits),
     addresses_nonresolvable: correctForCollisions(kinds.nonresolvable, bits),
-    devices: correctForCollisions(stable, bits) + (groups.length - stable),
-    zones: countZones(groups, context.zones),
+    devices: estimate.devices,
+    zones: estimate.zones,
   };
 }
 
@@ -69,7 +69,7 @@ function bleCounts(source: SourceTally, groups: DeviceGroup[], context: ReportCo
  * added: each slot takes the larger of the two sources' counts.
  */
 function occupancy(perSource: number[][], slots: number): number[] {
-  return Array.from({ length: slots }, (_, slot) => Math.max(0, ...perSource.map((counts) => counts[slot]!)));
+  return Array.from({ length: slots }, (_, slot) => Math.max(0, ...perSource.map((counts) => counts[slot] ?? 0)));
 }
 
 /** A source's counts are reported if it listened in the window or heard something anyway; otherwise they would be zeros that mean nothing. */
@@ -80,20 +80,24 @@ function reported(tally: WindowTally, kind: SourceKind): SourceTally | undefined
 
 export function buildReport(tally: WindowTally, context: ReportContext): WindowReport {
   const { span } = tally;
-  const windowMinutes = (span.endMs - span.startMs) / 60_000;
+  const estimators = context.estimators ?? DEFAULT_ESTIMATORS;
+  const estimate = (kind: SourceKind, source: SourceTally): DeviceEstimate => {
+    const estimateContext: EstimateContext = { span, slots: tally.slots, zones: context.zones[kind], tokenBits: context.tokenBits };
+    return estimators[kind].estimate([...source.entries.values()], estimateContext);
+  };
   const wifi = reported(tally, 'wifi');
-  const wifiGroups = wifi === undefined ? [] : groupWifiDevices(wifi.entries.values());
+  const wifiEstimate = wifi === undefined ? undefined : estimate('wifi', wifi);
   const ble = reported(tally, 'ble');
-  const bleGroups = ble === undefined ? [] : groupBleDevices(ble.entries.values());
+  const bleEstimate = ble === undefined ? undefined : estimate('ble', ble);
   return {
     schema: REPORT_SCHEMA,
     id: reportId(context.sensor, span.startMs),
     sensor: context.sensor,
     window: { start: isoSeconds(span.startMs), end: isoSeconds(span.endMs) },
     ...(context.partial ? { partial: true as const } : {}),
-    ...(wifi === undefined ? {} : { wifi: wifiCounts(wifi, wifiGroups, context, windowMinutes) }),
-    ...(ble === undefined ? {} : { ble: bleCounts(ble, bleGroups, context) }),
-    occupancy: occupancy([countOccupancy(wifiGroups, tally.slots), countOccupancy(bleGroups, tally.slots)], tally.slots),
+    ...(wifi === undefined ? {} : { wifi: wifiCounts(wifi, wifiEstimate!, context.tokenBits) }),
+    ...(ble === undefined ? {} : { ble: bleCounts(ble, bleEstimate!, context.tokenBits) }),
+    occupancy: occupancy([wifiEstimate?.occupancy ?? [], bleEstimate?.occupancy ?? []], tally.slots),
     quality: {
       capture_seconds: Math.round(tally.capturedMs(context.capturedUntilMs) / 1000),
       dropped_frames: tally.dropped,

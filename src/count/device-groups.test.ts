@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { correctForCollisions, countOccupancy, countZones, dwellHistogram, groupBleDevices, groupWifiDevices } from './estimate.js';
+import { correctForCollisions } from './collisions.js';
+import { countOccupancy, countZones, dwellHistogram } from './device-groups.js';
+import { chainRotations as groupBleDevices } from './estimators/ble-rotation-chains.js';
+import { groupByIeClass as groupWifiDevices } from './estimators/wifi-ie-class.js';
 import { TokenEntry } from './tally.js';
 import type { AddressKind } from '../privacy/observation.js';
 

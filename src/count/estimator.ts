@@ -1,0 +1,56 @@
+/**
+ * The interface every device estimator implements: a pure function from one source's token
+ * entries of a window to the numbers its report section carries. Estimators live in
+ * `estimators/`, one module each, so `npm run eval` can run an alternative beside the default.
+ */
+import type { DwellBucket } from '../publish/payloads.js';
+import type { TokenEntry } from './tally.js';
+import type { WindowSpan } from './windows.js';
+
+/** RSSI zones of one source: zone name → minimum RSSI in dBm. The first zone listed is the premises. */
+export type Zones = Record<string, number>;
+
+/** Zones per source: the same phone at the same spot reads 10–20 dB apart on Wi-Fi and BLE. */
+export interface SourceZones {
+  wifi: Zones;
+  ble: Zones;
+}
+
+export interface EstimateContext {
+  span: WindowSpan;
+  /** Occupancy slots in the window. */
+  slots: number;
+  /** This source's zones; the first is the premises (none: every device heard is present). */
+  zones: Zones;
+  /** Bits per token, for the collision correction. */
+  tokenBits: number;
+}
+
+export interface DeviceEstimate {
+  /** Estimated physical devices heard in the window. */
+  devices: number;
+  /** Devices by the strongest zone they reached. */
+  zones: Record<string, number>;
+  /** Devices present in the premises per occupancy slot. */
+  occupancy: number[];
+  /** Present devices with a stable identity by minutes between their first and last frame. */
+  dwell: Partial<Record<DwellBucket, number>>;
+}
+
+export interface DeviceEstimator {
+  /** Short name, as `npm run eval` prints it. */
+  readonly name: string;
+  estimate(entries: readonly TokenEntry[], context: EstimateContext): DeviceEstimate;
+}
+
+/** The estimator of each source that a pipeline uses. */
+export interface EstimatorSet {
+  wifi: DeviceEstimator;
+  ble: DeviceEstimator;
+}
+
+/** The premises threshold: the first zone's minimum RSSI, or none (every device heard is present). */
+export function premisesMinimum(zones: Zones): number | undefined {
+  for (const name in zones) return zones[name];
+  return undefined;
+}
