@@ -7,9 +7,38 @@ import type { SourceKind } from '../capture/source.js';
 import type { AddressKind, Observation } from '../privacy/observation.js';
 import { slotCount, slotIndex, type WindowSpan } from './windows.js';
 
+/** Frames of one address further apart than this start a new burst (a phone's scan lasts well under a second). */
+export const BURST_GAP_MS = 1_000;
+
+/**
+ * A channel as one bit of `TokenEntry.channels`: Wi-Fi 2.4 GHz channels 1–14 as bits 1–14, any
+ * 5 or 6 GHz channel as bit 15; BLE advertising channels 37–39 as bits 16–18; unknown: none.
+ */
+export function channelBit(source: SourceKind, channel: number): number {
+  if (source === 'ble') return channel >= 37 && channel <= 39 ? 1 << (channel - 21) : 0;
+  if (channel >= 2412 && channel <= 2484) return 1 << (channel === 2484 ? 14 : (channel - 2407) / 5);
+  return channel > 2484 ? 1 << 15 : 0;
+}
+
+/**
+ * What the open window knows of one token: the device estimators' input. Everything here is
+ * bounded by the window: checkpointed with it, and deleted with its key.
+ */
 export class TokenEntry {
   /** Changed since the last checkpoint. */
   dirty = false;
+  /** Frames counted. */
+  frames = 0;
+  /** 802.11 sequence numbers of the first and the last frame; -1 when unknown (BLE). */
+  firstSequence = -1;
+  lastSequence = -1;
+  /** Runs of frames less than BURST_GAP_MS apart. */
+  bursts = 0;
+  /** Sum and number of the RSSI values known, for the mean. */
+  rssiSum = 0;
+  rssiCount = 0;
+  /** The channels heard on, one bit each (see channelBit). */
+  channels = 0;
 
   constructor(
     readonly source: SourceKind,
@@ -27,6 +56,11 @@ export class TokenEntry {
 
   inSlot(slot: number): boolean {
     return (this.slots[slot >> 3]! & (1 << (slot & 7))) !== 0;
+  }
+
+  /** Mean RSSI in dBm; -Infinity when none was known. */
+  meanRssi(): number {
+    return this.rssiCount === 0 ? Number.NEGATIVE_INFINITY : this.rssiSum / this.rssiCount;
   }
 }
 
@@ -131,9 +165,22 @@ export class WindowTally {
       }
       if (o.tokenId >= 0) this.byTokenId[o.tokenId] = entry;
     }
-    if (o.timeMs < entry.firstMs) entry.firstMs = o.timeMs;
-    if (o.timeMs > entry.lastMs) entry.lastMs = o.timeMs;
+    if (entry.frames === 0 || o.timeMs - entry.lastMs > BURST_GAP_MS) entry.bursts++;
+    if (entry.frames === 0 || o.timeMs < entry.firstMs) {
+      entry.firstMs = o.timeMs;
+      entry.firstSequence = o.sequence;
+    }
+    if (o.timeMs >= entry.lastMs) {
+      entry.lastMs = o.timeMs;
+      entry.lastSequence = o.sequence;
+    }
+    entry.frames++;
     if (rssi > entry.maxRssi) entry.maxRssi = rssi;
+    if (rssi !== Number.NEGATIVE_INFINITY) {
+      entry.rssiSum += rssi;
+      entry.rssiCount++;
+    }
+    entry.channels |= channelBit(o.source, o.channel);
     if (o.signature !== null) entry.signature = o.signature;
     entry.slots[slot >> 3]! |= 1 << (slot & 7);
     if (!entry.dirty) {

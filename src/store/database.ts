@@ -52,6 +52,14 @@ const MIGRATIONS: readonly string[] = [
      payload TEXT NOT NULL
    );
    CREATE INDEX history_by_start ON history (window_start_ms);`,
+  // What the device estimators keep per token (see TokenEntry); rows of older checkpoints get the defaults.
+  `ALTER TABLE open_tokens ADD COLUMN frames INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE open_tokens ADD COLUMN first_seq INTEGER NOT NULL DEFAULT -1;
+   ALTER TABLE open_tokens ADD COLUMN last_seq INTEGER NOT NULL DEFAULT -1;
+   ALTER TABLE open_tokens ADD COLUMN bursts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE open_tokens ADD COLUMN rssi_sum REAL NOT NULL DEFAULT 0;
+   ALTER TABLE open_tokens ADD COLUMN rssi_count INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE open_tokens ADD COLUMN channels INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** A database this footfall cannot use as it is (EX_DATAERR): the operator decides what to do. */

@@ -36,6 +36,13 @@ interface TokenRow {
   max_rssi: number | null;
   signature: string | null;
   slots: Buffer;
+  frames: number;
+  first_seq: number;
+  last_seq: number;
+  bursts: number;
+  rssi_sum: number;
+  rssi_count: number;
+  channels: number;
 }
 
 export class WindowStore {
@@ -58,8 +65,9 @@ export class WindowStore {
       'INSERT OR REPLACE INTO open_window (id, start_ms, end_ms, counters) VALUES (1, ?, ?, ?)',
     );
     this.saveTokenStmt = db.prepare(
-      `INSERT OR REPLACE INTO open_tokens (source, token, kind, grp, first_ms, last_ms, max_rssi, signature, slots)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO open_tokens
+         (source, token, kind, grp, first_ms, last_ms, max_rssi, signature, slots, frames, first_seq, last_seq, bursts, rssi_sum, rssi_count, channels)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.saveCursorStmt = db.prepare('INSERT OR REPLACE INTO input_cursor (id, input, position) VALUES (1, ?, ?)');
     this.clearCursorStmt = db.prepare('DELETE FROM input_cursor');
@@ -76,7 +84,10 @@ export class WindowStore {
       this.saveWindowStmt.run(span.startMs, span.endMs, JSON.stringify(counters));
       for (const e of changed) {
         const rssi = Number.isFinite(e.maxRssi) ? e.maxRssi : null;
-        this.saveTokenStmt.run(e.source, e.token, e.addressKind, e.group ? 1 : 0, e.firstMs, e.lastMs, rssi, e.signature, e.slots);
+        this.saveTokenStmt.run(
+          e.source, e.token, e.addressKind, e.group ? 1 : 0, e.firstMs, e.lastMs, rssi, e.signature, e.slots,
+          e.frames, e.firstSequence, e.lastSequence, e.bursts, e.rssiSum, e.rssiCount, e.channels,
+        );
       }
       this.saveCursorStmt.run(cursor.input, cursor.position);
     })();
@@ -86,10 +97,17 @@ export class WindowStore {
   load(): SavedWindow | undefined {
     const row = this.loadWindowStmt.get() as { start_ms: number; end_ms: number; counters: string } | undefined;
     if (row === undefined) return undefined;
-    const entries = (this.loadTokensStmt.all() as TokenRow[]).map(
-      (r) =>
-        new TokenEntry(r.source, r.token, r.kind, r.grp === 1, r.first_ms, r.last_ms, r.max_rssi ?? Number.NEGATIVE_INFINITY, r.signature, new Uint8Array(r.slots)),
-    );
+    const entries = (this.loadTokensStmt.all() as TokenRow[]).map((r) => {
+      const entry = new TokenEntry(r.source, r.token, r.kind, r.grp === 1, r.first_ms, r.last_ms, r.max_rssi ?? Number.NEGATIVE_INFINITY, r.signature, new Uint8Array(r.slots));
+      entry.frames = r.frames;
+      entry.firstSequence = r.first_seq;
+      entry.lastSequence = r.last_seq;
+      entry.bursts = r.bursts;
+      entry.rssiSum = r.rssi_sum;
+      entry.rssiCount = r.rssi_count;
+      entry.channels = r.channels;
+      return entry;
+    });
     return { span: { startMs: row.start_ms, endMs: row.end_ms }, counters: JSON.parse(row.counters) as TallyCounters, entries };
   }
 
