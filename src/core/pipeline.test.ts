@@ -8,6 +8,8 @@ import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
 import type { WindowReport } from '../publish/payloads.js';
 import { Store } from '../store/store.js';
+import { DEFAULT_ESTIMATORS } from '../count/estimators/index.js';
+import { wifiIeClassEstimator } from '../count/estimators/wifi-ie-class.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
 
 const T0 = Date.UTC(2026, 10, 22, 10);
@@ -42,6 +44,9 @@ class Harness {
       windowMinutes: 60,
       tokenBits,
       zones: { wifi: { nearby: -85, inside: -65 }, ble: {} },
+      // The pipeline's windows, checkpoints and reports are checked with the estimator whose
+      // numbers can be worked out by hand from a few synthetic frames.
+      estimators: { ...DEFAULT_ESTIMATORS, wifi: wifiIeClassEstimator },
       checkpointSeconds: 5,
       historyDays: 30,
       timeSource: 'capture',

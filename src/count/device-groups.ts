@@ -29,8 +29,8 @@ export function groupOf(entry: TokenEntry, stable: boolean): DeviceGroup {
   return { stable, firstMs: entry.firstMs, lastMs: entry.lastMs, maxRssi: entry.maxRssi, slots: Uint8Array.from(entry.slots) };
 }
 
-/** Devices per zone: each device in the strongest zone (highest minimum RSSI) that its best RSSI reaches. */
-export function countZones(groups: readonly DeviceGroup[], zones: Zones): Record<string, number> {
+/** Devices (or what stands for them) per zone: each in the strongest zone (highest minimum RSSI) that its best RSSI reaches. */
+export function countZones(groups: readonly { maxRssi: number }[], zones: Zones): Record<string, number> {
   const ordered = Object.entries(zones).sort((a, b) => b[1] - a[1]);
   const counts: Record<string, number> = Object.fromEntries(Object.keys(zones).map((name) => [name, 0]));
   for (const group of groups) {

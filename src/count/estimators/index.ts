@@ -4,9 +4,10 @@
  */
 import type { DeviceEstimator, EstimatorSet } from '../estimator.js';
 import { bleRotationChainsEstimator } from './ble-rotation-chains.js';
+import { wifiBurstsEstimator } from './wifi-bursts.js';
 import { wifiIeClassEstimator } from './wifi-ie-class.js';
 
-export const WIFI_ESTIMATORS: readonly DeviceEstimator[] = [wifiIeClassEstimator];
+export const WIFI_ESTIMATORS: readonly DeviceEstimator[] = [wifiBurstsEstimator, wifiIeClassEstimator];
 export const BLE_ESTIMATORS: readonly DeviceEstimator[] = [bleRotationChainsEstimator];
 
-export const DEFAULT_ESTIMATORS: EstimatorSet = { wifi: wifiIeClassEstimator, ble: bleRotationChainsEstimator };
+export const DEFAULT_ESTIMATORS: EstimatorSet = { wifi: wifiBurstsEstimator, ble: bleRotationChainsEstimator };
