@@ -50,7 +50,7 @@ describe('live BLE through noble, the pipeline, SQLite and MQTT', () => {
     const config = loadConfig({
       file: '',
       fileExplicit: false,
-      env: { FOOTFALL_SENSOR_ID: SENSOR, FOOTFALL_MQTT_URL: broker.url, FOOTFALL_ZONES: 'inside=-70,nearby=-110' },
+      env: { FOOTFALL_SENSOR_ID: SENSOR, FOOTFALL_MQTT_URL: broker.url, FOOTFALL_ZONES_BLE: 'inside=-70,nearby=-110' },
       flags: { 'paths.state_dir': state, 'paths.runtime_dir': runtime, 'log.level': 'debug' },
     });
     let log = '';

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { Sensor } from '../core/sensor.js';
+import type { SourceZones } from '../count/estimator.js';
 import { isoSeconds, windowOf } from '../count/windows.js';
 import type { WindowReport } from '../publish/payloads.js';
 import type { WindowTruth } from '../sim/truth.js';
@@ -21,8 +22,11 @@ interface DemoOptions extends CommonOptions {
 }
 
 const SENSOR_ID = 'demo-store';
-/** The simulated store's geometry: visitors inside at -50..-75 dBm, passers-by outside below -84. */
-const DEMO_ZONES = { inside: -78, nearby: -95 };
+/**
+ * The simulated store's geometry. Wi-Fi: visitors inside at -50..-75 dBm, passers-by outside
+ * below -84. BLE: the store's devices, 1 to 25 m away, at about -59..-90 dBm, heard down to -98.
+ */
+const DEMO_ZONES: SourceZones = { wifi: { inside: -78, nearby: -95 }, ble: { inside: -88, nearby: -105 } };
 const OPENING_HOUR_UTC = 8;
 
 function positive(name: string, text: string, max: number): number {
@@ -63,7 +67,10 @@ async function demo(options: DemoOptions): Promise<void> {
   const config = {
     ...scratchConfig,
     sensor: { id: SENSOR_ID },
-    zones: Object.keys(scratchConfig.zones).length > 0 ? scratchConfig.zones : DEMO_ZONES,
+    zones: {
+      wifi: Object.keys(scratchConfig.zones.wifi).length > 0 ? scratchConfig.zones.wifi : DEMO_ZONES.wifi,
+      ble: Object.keys(scratchConfig.zones.ble).length > 0 ? scratchConfig.zones.ble : DEMO_ZONES.ble,
+    },
     mqtt: { ...scratchConfig.mqtt, url: broker.url, live_seconds: 5, health_seconds: 5 },
   };
   const logger = commandLogger(config);

@@ -4,7 +4,11 @@
  * says what is allowed when a value does not fit.
  */
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; allowed: string };
+/**
+ * A bad value says what is allowed. `unrepeated` names what was wrong (e.g. "entry 3") for
+ * fields whose values must not be repeated in an error, so the value itself is left out.
+ */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; allowed: string; unrepeated?: string };
 
 export interface Field<T> {
   readonly isField: true;
@@ -104,14 +108,18 @@ export function oneOf<const V extends string>(values: readonly V[], spec: Common
 }
 
 /**
- * A map from names to whole numbers in a range. From text it reads `name=value,name=value`
- * (or JSON), so a map can still be set from one environment variable.
+ * A map from names to whole numbers in a range, in the order written (which may mean something:
+ * the first zone is the premises). From text it reads `name=value,name=value` (or JSON), so a
+ * map can still be set from one environment variable. Names start with a letter: JavaScript puts
+ * keys that look like whole numbers ("1") first, whatever the order they were written in.
  */
+const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+
 export function namedNumbers(
   spec: Common<Record<string, number>> & { min: number; max: number; unit: string },
 ): Field<Record<string, number>> {
   const allowed =
-    `a map of names (letters, digits, _ and -) to whole numbers from ${spec.min} to ${spec.max} ${spec.unit}` +
+    `a map of names (a letter, then letters, digits, _ and -) to whole numbers from ${spec.min} to ${spec.max} ${spec.unit}` +
     `, e.g. {inside: -65, nearby: -80}, or "inside=-65,nearby=-80" as text`;
   const fromPairs = (raw: string): unknown => {
     const trimmed = raw.trim();
@@ -126,7 +134,7 @@ export function namedNumbers(
     const out: Record<string, unknown> = {};
     for (const pair of trimmed.split(',')) {
       const match = /^\s*([^=\s]+)\s*=\s*(-?\d+)\s*$/.exec(pair);
-      if (!match) return undefined;
+      if (!match || Object.hasOwn(out, match[1]!)) return undefined;
       out[match[1]!] = Number(match[2]);
     }
     return out;
@@ -139,7 +147,7 @@ export function namedNumbers(
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(allowed);
       const out: Record<string, number> = {};
       for (const [name, n] of Object.entries(value)) {
-        if (!/^[A-Za-z0-9_-]{1,32}$/.test(name)) return bad(allowed);
+        if (!NAME.test(name)) return bad(allowed);
         if (typeof n !== 'number' || !Number.isInteger(n) || n < spec.min || n > spec.max) return bad(allowed);
         out[name] = n;
       }
@@ -160,6 +168,32 @@ export function integerList(spec: Common<number[]> & { min: number; max: number;
         if (typeof n !== 'number' || !Number.isInteger(n) || n < spec.min || n > spec.max) return bad(spec.allowed);
       }
       return ok([...(value as number[])]);
+    },
+  };
+}
+
+/**
+ * A list of strings that `accepts` each; from text, comma-separated. Its values may be personal
+ * data (a person's device address), so a bad one is named by its position, never repeated.
+ */
+export function privateTextList(
+  spec: Common<string[]> & { accepts: (entry: string) => boolean; allowed: string },
+): Field<string[]> {
+  const list = `a list of ${spec.allowed}`;
+  return {
+    isField: true,
+    ...spec,
+    parse(raw, fromText) {
+      const value = fromText && typeof raw === 'string' ? (raw.trim() === '' ? [] : raw.split(',')) : raw === null ? [] : raw;
+      if (!Array.isArray(value)) return { ok: false, allowed: list, unrepeated: typeof value === 'object' ? 'a mapping' : `a ${typeof value}` };
+      const out: string[] = [];
+      for (const [index, entry] of value.entries()) {
+        if (typeof entry !== 'string' || !spec.accepts(entry)) {
+          return { ok: false, allowed: spec.allowed, unrepeated: `entry ${index + 1} (not repeated here)` };
+        }
+        out.push(entry.trim());
+      }
+      return ok(out);
     },
   };
 }

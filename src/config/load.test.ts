@@ -56,13 +56,16 @@ describe('loadConfig', () => {
   it('reads every key from its environment variable', () => {
     const env = {
       FOOTFALL_CAPTURE_WIFI_CHECK_FCS: 'false',
-      FOOTFALL_ZONES: 'inside=-65,nearby=-80',
+      FOOTFALL_ZONES_WIFI: 'inside=-65,nearby=-80',
+      FOOTFALL_ZONES_BLE: 'inside=-75',
+      FOOTFALL_CAPTURE_IGNORE: 'dc:fb:48, 40-EC-99-F9-34-A6',
       FOOTFALL_MQTT_URL: 'mqtt://127.0.0.1:1883',
       FOOTFALL_LOG_LEVEL: 'debug',
     };
     const config = loadConfig({ file: path.join(dir, 'absent.yaml'), fileExplicit: false, env });
     expect(config.capture.wifi.check_fcs).toBe(false);
-    expect(config.zones).toEqual({ inside: -65, nearby: -80 });
+    expect(config.zones).toEqual({ wifi: { inside: -65, nearby: -80 }, ble: { inside: -75 } });
+    expect(config.capture.ignore).toEqual(['dc:fb:48', '40-EC-99-F9-34-A6']);
     expect(config.mqtt.url).toBe('mqtt://127.0.0.1:1883');
     expect(config.log.level).toBe('debug');
   });
@@ -77,8 +80,11 @@ describe('loadConfig', () => {
     ['mqtt:\n  topic_prefix: "a/#"\n', 'mqtt.topic_prefix', '"#"'],
     ['mqtt:\n  keepalive_seconds: 0\n', 'mqtt.keepalive_seconds', 'from 5 to 3600'],
     ['capture:\n  wifi:\n    check_fcs: maybe\n', 'capture.wifi.check_fcs', 'true or false'],
-    ['zones:\n  inside: 10\n', 'zones', 'from -120 to 0'],
-    ['zones: [1, 2]\n', 'zones', 'map of names'],
+    ['zones:\n  wifi:\n    inside: 10\n', 'zones.wifi', 'from -120 to 0'],
+    ['zones:\n  ble: [1, 2]\n', 'zones.ble', 'map of names'],
+    ['zones:\n  wifi:\n    "1": -60\n', 'zones.wifi', 'a letter, then'],
+    ['zones: [1, 2]\n', 'zones', 'must be a section with keys wifi, ble'],
+    ['capture:\n  ignore: dc:fb:48\n', 'capture.ignore', 'a list of an address'],
     ['log:\n  level: verbose\n', 'log.level', 'one of error, warn, info, debug'],
     ['privacy: 5\n', 'privacy', 'must be a section'],
     ['privcy:\n  window_minutes: 5\n', 'privcy', 'unknown key'],
@@ -108,6 +114,71 @@ describe('loadConfig', () => {
   it('refuses unknown FOOTFALL_ environment variables', () => {
     const issues = issuesOf(() => loadConfig({ file: 'x', fileExplicit: false, env: { FOOTFALL_PRIVACY_WINDOWS: '5' } }));
     expect(issues[0]!.key).toBe('FOOTFALL_PRIVACY_WINDOWS');
+  });
+});
+
+describe('zones per source', () => {
+  it('keeps the order the zones are written in, the first being the premises', () => {
+    const config = withFile('zones:\n  wifi:\n    nearby: -85\n    inside: -65\n    door: -50\n  ble:\n    hall: -90\n    desk: -60\n');
+    expect(Object.keys(config.zones.wifi)).toEqual(['nearby', 'inside', 'door']);
+    expect(Object.keys(config.zones.ble)).toEqual(['hall', 'desk']);
+    const fromEnv = loadConfig({ file: 'absent', fileExplicit: false, env: { FOOTFALL_ZONES_WIFI: 'nearby=-85,inside=-65,door=-50' } });
+    expect(Object.keys(fromEnv.zones.wifi)).toEqual(['nearby', 'inside', 'door']);
+    expect(fromEnv.zones.ble).toEqual({});
+  });
+
+  it('refuses a zone named twice in the environment', () => {
+    const issues = issuesOf(() => loadConfig({ file: 'absent', fileExplicit: false, env: { FOOTFALL_ZONES_BLE: 'inside=-70,inside=-80' } }));
+    expect(issues.map((i) => i.key)).toEqual(['zones.ble']);
+  });
+
+  it('refuses the old flat form with one line that says where zones go now', () => {
+    const issues = issuesOf(() => withFile('zones:\n  inside: -65\n  nearby: -80\n'));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.key).toBe('zones');
+    expect(issues[0]!.message).toContain('write them under zones.wifi and zones.ble');
+    expect(issuesOf(() => withFile('zones:\n  wifi: {inside: -65}\n  nearby: -80\n')).map((i) => i.key)).toEqual(['zones']);
+  });
+
+  it('refuses the old FOOTFALL_ZONES variable the same way', () => {
+    const issues = issuesOf(() => loadConfig({ file: 'absent', fileExplicit: false, env: { FOOTFALL_ZONES: 'inside=-65' } }));
+    expect(issues).toEqual([
+      { key: 'FOOTFALL_ZONES', origin: 'environment', message: 'zones are per source now: set FOOTFALL_ZONES_WIFI and FOOTFALL_ZONES_BLE instead' },
+    ]);
+  });
+});
+
+describe('capture.ignore', () => {
+  it('takes addresses and OUI prefixes in any case, with ":" or "-"', () => {
+    const config = withFile('capture:\n  ignore:\n    - dc:fb:48\n    - 40:EC:99:F9:34:A6\n    - 40-ec-99-8e-3f-63\n');
+    expect(config.capture.ignore).toEqual(['dc:fb:48', '40:EC:99:F9:34:A6', '40-ec-99-8e-3f-63']);
+    expect(withFile('capture:\n  ignore: [dc:fb:48, 00:00:0c]\n').capture.ignore).toEqual(['dc:fb:48', '00:00:0c']);
+    expect(loadConfig({ file: 'absent', fileExplicit: false, env: {} }).capture.ignore).toEqual([]);
+    expect(loadConfig({ file: 'absent', fileExplicit: false, env: { FOOTFALL_CAPTURE_IGNORE: '' } }).capture.ignore).toEqual([]);
+  });
+
+  it.each([
+    ['a five-octet address', '40:ec:99:f9:34'],
+    ['mixed separators', '40:ec-99'],
+    ['no separators', '40ec99f934a6'],
+    ['a non-hex digit', '40:ec:99:f9:34:g6'],
+  ])('names the position of %s, never the entry', (_what, entry) => {
+    const fromFile = issuesOf(() => withFile(`capture:\n  ignore:\n    - dc:fb:48\n    - ${entry}\n    - 40:ec:99:8e:3f:63\n`));
+    const fromEnv = issuesOf(() => loadConfig({ file: 'absent', fileExplicit: false, env: { FOOTFALL_CAPTURE_IGNORE: `dc:fb:48,${entry}` } }));
+    for (const issues of [fromFile, fromEnv]) {
+      expect(issues).toHaveLength(1);
+      expect(issues[0]!.key).toBe('capture.ignore');
+      expect(issues[0]!.message).toMatch(/^entry 2 \(not repeated here\) is not allowed: must be an address aa:bb:cc:dd:ee:ff or a vendor prefix/);
+      const text = new ConfigError(issues).message;
+      expect(text).not.toContain(entry);
+      expect(text.toLowerCase()).not.toContain(entry.slice(0, 8).toLowerCase());
+    }
+    expect(fromEnv[0]!.origin).toBe('environment FOOTFALL_CAPTURE_IGNORE');
+  });
+
+  it('refuses a number or an empty entry by its position', () => {
+    expect(issuesOf(() => withFile('capture:\n  ignore: [dc:fb:48, 123456789012]\n'))[0]!.message).toMatch(/^entry 2 /);
+    expect(issuesOf(() => loadConfig({ file: 'absent', fileExplicit: false, env: { FOOTFALL_CAPTURE_IGNORE: 'dc:fb:48,' } }))[0]!.message).toMatch(/^entry 2 /);
   });
 });
 

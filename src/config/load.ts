@@ -73,6 +73,18 @@ function readFile(sources: ConfigSources, issues: ConfigIssue[]): Record<string,
   return data as Record<string, unknown>;
 }
 
+/**
+ * Keys that were one field and are a section now: their old form, in the file or in its old
+ * environment variable, gets one line that says what to write instead.
+ */
+const RESHAPED: Record<string, { env: string; file: string; environment: string }> = {
+  zones: {
+    env: 'FOOTFALL_ZONES',
+    file: 'zones are per source now: write them under zones.wifi and zones.ble (e.g. zones: {wifi: {inside: -65}, ble: {inside: -75}})',
+    environment: 'zones are per source now: set FOOTFALL_ZONES_WIFI and FOOTFALL_ZONES_BLE instead',
+  },
+};
+
 /** Reports keys in the file that the schema does not know, and sections that are not mappings. */
 function checkShape(data: Record<string, unknown>, spec: object, prefix: string, origin: string, issues: ConfigIssue[]) {
   for (const [name, value] of Object.entries(data)) {
@@ -85,6 +97,8 @@ function checkShape(data: Record<string, unknown>, spec: object, prefix: string,
       if (value === null) continue;
       if (typeof value !== 'object' || Array.isArray(value)) {
         issues.push({ key, origin, message: `${describe(value)} is not allowed: must be a section with keys ${Object.keys(child).join(', ')}` });
+      } else if (RESHAPED[key] !== undefined && Object.keys(value).some((inner) => !Object.hasOwn(child, inner))) {
+        issues.push({ key, origin, message: RESHAPED[key].file });
       } else {
         checkShape(value as Record<string, unknown>, child, key, origin, issues);
       }
@@ -139,9 +153,11 @@ export function loadConfig(sources: ConfigSources): Config {
 
   const fields = listFields();
   const knownEnv = new Set(fields.map((f) => f.env));
+  const reshapedEnv = new Map(Object.values(RESHAPED).map((r) => [r.env, r.environment]));
   for (const name of Object.keys(sources.env)) {
     if (name.startsWith('FOOTFALL_') && !knownEnv.has(name) && sources.env[name] !== undefined) {
-      issues.push({ key: name, origin: 'environment', message: 'unknown environment variable; see footfall config example for the known ones' });
+      const message = reshapedEnv.get(name) ?? 'unknown environment variable; see footfall config example for the known ones';
+      issues.push({ key: name, origin: 'environment', message });
     }
   }
 
@@ -174,7 +190,7 @@ export function loadConfig(sources: ConfigSources): Config {
     if (parsed.ok) {
       assign(config, key, parsed.value);
     } else {
-      issues.push({ key, origin, message: `${describe(raw)} is not allowed: must be ${parsed.allowed}` });
+      issues.push({ key, origin, message: `${parsed.unrepeated ?? describe(raw)} is not allowed: must be ${parsed.allowed}` });
     }
   }
 

@@ -4,8 +4,9 @@
  * (`footfall config example`) all come from here.
  */
 import os from 'node:os';
-import { boolean, integer, integerList, namedNumbers, oneOf, optionalText, text, type Field } from './fields.js';
+import { boolean, integer, integerList, namedNumbers, oneOf, optionalText, privateTextList, text, type Field } from './fields.js';
 import { LOG_LEVELS } from '../log/logger.js';
+import { IGNORE_ENTRY_FORMS, parseIgnoreEntry } from '../privacy/ignore-list.js';
 
 /** Characters that are safe in one MQTT topic level and in file names. */
 const SENSOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -103,6 +104,19 @@ export const schema = {
         max: 3600,
       }),
     },
+    ignore: privateTextList({
+      doc:
+        'Devices never counted, Wi-Fi and BLE alike: the venue\'s own PCs, printers, tills and ' +
+        'beacons, and people who asked to opt out. Each entry is an address (aa:bb:cc:dd:ee:ff) or ' +
+        'a vendor prefix (aa:bb:cc: every device whose address starts with it), any case, ":" or ' +
+        '"-" between octets; in the environment, comma-separated. Their frames are dropped ' +
+        'before tokenizing and appear nowhere; an error names a bad entry by its position and ' +
+        'never repeats it.',
+      default: [],
+      example: '[dc:fb:48, 40:ec:99:f9:34:a6]',
+      accepts: (entry) => parseIgnoreEntry(entry) !== undefined,
+      allowed: IGNORE_ENTRY_FORMS,
+    }),
   },
   clock: {
     require_sync: boolean({
@@ -141,16 +155,30 @@ export const schema = {
       max: 10_000_000,
     }),
   },
-  zones: namedNumbers({
-    doc:
-      'RSSI zones: zone name -> minimum RSSI in dBm. A device counts in the strongest zone its ' +
-      'best RSSI reaches. Set by footfall calibrate; none by default.',
-    default: {},
-    example: '{ inside: -65, nearby: -80 }',
-    min: -120,
-    max: 0,
-    unit: 'dBm',
-  }),
+  zones: {
+    wifi: namedNumbers({
+      doc:
+        'Wi-Fi RSSI zones: zone name -> minimum RSSI in dBm, in order: the first zone is the ' +
+        'premises (devices whose best RSSI reaches it are present: occupancy and dwell count ' +
+        'them). Each device counts in the strongest zone its best RSSI reaches. Set by footfall ' +
+        'calibrate; none by default (every device heard is present).',
+      default: {},
+      example: '{ inside: -65, nearby: -80 }',
+      min: -120,
+      max: 0,
+      unit: 'dBm',
+    }),
+    ble: namedNumbers({
+      doc:
+        'BLE RSSI zones, as zones.wifi (the first is the premises). Set apart from the Wi-Fi ' +
+        'ones: the same phone at the same spot reads 10 to 20 dB apart on the two radios.',
+      default: {},
+      example: '{ inside: -75, nearby: -90 }',
+      min: -120,
+      max: 0,
+      unit: 'dBm',
+    }),
+  },
   paths: {
     state_dir: text({ doc: 'Where the SQLite database lives (outbox, history, checkpoints).', default: '/var/lib/footfall' }),
     runtime_dir: text({

@@ -7,6 +7,7 @@ import type { CaptureSource, SourceKind } from '../capture/source.js';
 import type { Config } from '../config/schema.js';
 import type { EstimatorSet } from '../count/estimator.js';
 import type { Logger } from '../log/logger.js';
+import { IgnoreList } from '../privacy/ignore-list.js';
 import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
 import type { MqttPublisher, PublisherState } from '../publish/mqtt-publisher.js';
@@ -107,17 +108,21 @@ export class Sensor {
     const store = (this.store = openOrExplain('paths.state_dir', config.paths.state_dir, () => Store.open(config.paths.state_dir)));
     const keys = new WindowKeyStore(config.paths.runtime_dir);
     openOrExplain('paths.runtime_dir', config.paths.runtime_dir, () => keys.prepare());
+    const ignore = new IgnoreList(config.capture.ignore);
+    if (ignore.size > 0) logger.debug('ignoring devices (capture.ignore)', { entries: ignore.size });
     const privacy = (this.privacy = new Pseudonymizer({
       keys,
       tokenBits: config.privacy.token_bits,
       tokenCacheSize: config.privacy.token_cache_size,
+      ignore,
+      logger: logger.child('privacy'),
     }));
     const pipeline = (this.pipeline = new Pipeline({
       sensorId: config.sensor.id,
       sources: this.options.sourceKinds,
       windowMinutes: config.privacy.window_minutes,
       tokenBits: config.privacy.token_bits,
-      zones: { wifi: config.zones, ble: config.zones },
+      zones: config.zones,
       estimators: this.options.estimators,
       checkpointSeconds: config.store.checkpoint_seconds,
       checkpointMaxEntries: this.options.interactive ? INTERACTIVE_CHECKPOINT_MAX_ENTRIES : undefined,

@@ -5,6 +5,9 @@
  */
 import type { Sighting, SightingSink } from '../capture/sighting.js';
 import type { SourceKind } from '../capture/source.js';
+import { isoSeconds } from '../count/windows.js';
+import type { Logger } from '../log/logger.js';
+import type { IgnoreList } from './ignore-list.js';
 import type { BleAddressKind, Observation, ObservationSink } from './observation.js';
 import { TokenDomain, Tokenizer } from './tokenizer.js';
 import type { WindowKeyStore } from './window-keys.js';
@@ -35,12 +38,20 @@ export interface PseudonymizerOptions {
   keys: WindowKeyStore;
   tokenBits: number;
   tokenCacheSize: number;
+  /** Devices never counted (`capture.ignore`); none when absent. */
+  ignore?: IgnoreList;
+  /** Says at debug how many frames the ignore list took out of each window: a number only. */
+  logger?: Logger;
 }
 
 export class Pseudonymizer implements SightingSink {
   private next: ObservationSink | null = null;
   private readonly tokenizer: Tokenizer;
   private openWindowStartMs: number | null = null;
+  /** Fixed at start, so that an empty ignore list costs a frame one boolean test. */
+  private readonly ignoring: boolean;
+  /** Frames the ignore list took since the last window ended. */
+  private ignoredFrames = 0;
   private readonly observation: Observation = {
     source: 'wifi',
     timeMs: 0,
@@ -56,6 +67,7 @@ export class Pseudonymizer implements SightingSink {
 
   constructor(private readonly options: PseudonymizerOptions) {
     this.tokenizer = new Tokenizer(options.tokenBits, options.tokenCacheSize);
+    this.ignoring = options.ignore !== undefined && options.ignore.size > 0;
   }
 
   connect(next: ObservationSink): void {
@@ -77,6 +89,10 @@ export class Pseudonymizer implements SightingSink {
       this.openWindowStartMs = null;
     }
     this.options.keys.destroy(windowStartMs);
+    if (this.ignoring) {
+      this.options.logger?.debug('frames ignored (capture.ignore) while the window was open', { window: isoSeconds(windowStartMs), frames: this.ignoredFrames });
+      this.ignoredFrames = 0;
+    }
   }
 
   /** Destroys leftover keys of windows that are no longer open (found at start-up). */
@@ -85,6 +101,12 @@ export class Pseudonymizer implements SightingSink {
   }
 
   onSighting(sighting: Sighting): void {
+    // Before anything else, the clock included: an ignored frame goes nowhere, not even into the
+    // counts of frames held back or dropped.
+    if (this.ignoring && this.options.ignore!.matches(sighting.address)) {
+      this.ignoredFrames++;
+      return;
+    }
     const next = this.next;
     if (next === null || !next.advanceTo(sighting.timeMs)) return;
     const tokenizer = this.tokenizer;

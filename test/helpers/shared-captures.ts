@@ -124,14 +124,16 @@ export function bleAddresses(file: string): string[] {
   return [...all].sort();
 }
 
+/** tshark's filter for the advertising PDUs a link-layer capture counts (the oracle's frames). */
+export const BLE_ADVERTISING_FILTER =
+  '(btle.advertising_header.pdu_type == 0 || btle.advertising_header.pdu_type == 1 || btle.advertising_header.pdu_type == 2 || ' +
+  'btle.advertising_header.pdu_type == 4 || btle.advertising_header.pdu_type == 6) && btle.advertising_address && ' +
+  '!btle.crc.incorrect && !_ws.malformed && !(nordic_ble.crcok == 0)';
+
 /** Distinct advertisers by kind, per UTC window, from the address type and top bits tshark reads (the oracle's frames). */
 export function bleAddressKinds(file: string, windowMinutes = 60): Record<string, Record<string, number>> {
-  const advertising =
-    '(btle.advertising_header.pdu_type == 0 || btle.advertising_header.pdu_type == 1 || btle.advertising_header.pdu_type == 2 || ' +
-    'btle.advertising_header.pdu_type == 4 || btle.advertising_header.pdu_type == 6) && btle.advertising_address && ' +
-    '!btle.crc.incorrect && !_ws.malformed && !(nordic_ble.crcok == 0)';
   const reports = 'bthci_evt.le_meta_subevent == 0x02 || bthci_evt.le_meta_subevent == 0x0b || bthci_evt.le_meta_subevent == 0x0d';
-  let rows = tsharkFields(file, advertising, ['frame.time_epoch', 'btle.advertising_address', 'btle.advertising_header.randomized_tx']).map(([time, address, random]) => ({
+  let rows = tsharkFields(file, BLE_ADVERTISING_FILTER, ['frame.time_epoch', 'btle.advertising_address', 'btle.advertising_header.randomized_tx']).map(([time, address, random]) => ({
     time: Number(time),
     addresses: [address!.split(',')[0]!],
     random: [random!.split(',')[0] === '1' || random!.split(',')[0] === 'True'],
