@@ -14,13 +14,15 @@ import { h4WithPhdr, hciReportOf, leAdvertisingReport } from '../sim/ble-frames.
 import { bleAdvertisements, type BleAdvertisement, type BleVenueOptions } from '../sim/ble-venue.js';
 import type { Emission } from '../sim/device.js';
 import { encodeFrame, LINKTYPE, MAX_FRAME_BYTES } from '../sim/frames.js';
-import type { WindowTruth } from '../sim/truth.js';
+import { OCCUPANCY_SLOT_MINUTES, type WindowTruth } from '../sim/truth.js';
 import { resolveVenueOptions, venueEmissions, type VenueOptions } from '../sim/venue.js';
 import { LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR } from './ble/ble-frame.js';
 import { BleFrameDelivery } from './ble/frame-delivery.js';
 import { emptySighting, type SightingSink } from './sighting.js';
 import type { CaptureSource, SourceKind, SourceStats } from './source.js';
 import { FrameVerdict, parseWifiFrame } from './wifi/frame.js';
+
+const SLOT_MS = OCCUPANCY_SLOT_MINUTES * 60_000;
 
 /** Frames delivered before the store lets timers and sockets (the MQTT client) run. */
 const BURST = 512;
@@ -35,8 +37,16 @@ export interface SimulatedStoreOptions {
   logger: Logger;
   /** What really happened in each Wi-Fi window, for showing beside the reports. */
   onTruth?: (truth: WindowTruth) => void;
-  /** How many BLE devices the sensor heard in each window (of the venue's window length). */
-  onBleTruth?: (truth: { startMs: number; devices: number }) => void;
+  /** The BLE devices the sensor heard in each window (of the venue's window length), before any frame after it. */
+  onBleTruth?: (truth: BleHeardTruth) => void;
+}
+
+export interface BleHeardTruth {
+  startMs: number;
+  /** Devices heard in the window. */
+  devices: number;
+  /** Devices heard in each 5-minute slot of the window (the store's BLE devices are all inside it). */
+  occupancyHeard: number[];
 }
 
 /** One radio of the store, as the Sensor sees it. */
@@ -73,8 +83,8 @@ export class SimulatedStore {
   private readonly durationMs: number;
   /** The length of the truth windows: the venue's. */
   private readonly windowMs: number;
-  /** The BLE devices heard in the current truth window. */
-  private bleTruth: { startMs: number; devices: Set<number> } | undefined;
+  /** The BLE devices heard in the current truth window, and in each of its slots. */
+  private bleTruth: { startMs: number; devices: Set<number>; slots: Set<number>[] } | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -111,6 +121,8 @@ export class SimulatedStore {
       const wifiFirst = !nextWifi.done && (nextBle === undefined || nextBle.done === true || nextWifi.value.timeMs <= nextBle.value.timeMs);
       const timeMs = wifiFirst ? nextWifi.value!.timeMs : nextBle?.done === false ? nextBle.value.timeMs : undefined;
       if (timeMs === undefined) break;
+      // The sensor closes a window at the first frame after it: its truth is complete by then.
+      if (this.bleTruth !== undefined && timeMs >= this.bleTruth.startMs + this.windowMs) this.reportBleTruth();
       const dueInMs = wallStart + (timeMs - venue.startMs) / speed - performance.now();
       if (dueInMs > 1 || ++burst === BURST) {
         burst = 0;
@@ -145,17 +157,18 @@ export class SimulatedStore {
   private deliverBle(advertisement: BleAdvertisement, sink: SightingSink): void {
     this.ble!.frames++;
     const startMs = Math.floor(advertisement.timeMs / this.windowMs) * this.windowMs;
-    if (this.bleTruth?.startMs !== startMs) {
-      this.reportBleTruth();
-      this.bleTruth = { startMs, devices: new Set() };
-    }
+    this.bleTruth ??= { startMs, devices: new Set(), slots: Array.from({ length: Math.ceil(this.windowMs / SLOT_MS) }, () => new Set<number>()) };
     this.bleTruth.devices.add(advertisement.deviceId);
+    this.bleTruth.slots[Math.floor((advertisement.timeMs - startMs) / SLOT_MS)]!.add(advertisement.deviceId);
     const event = h4WithPhdr(true, leAdvertisingReport([hciReportOf(advertisement, false)]));
     this.bleDelivery.deliver(LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, event, 0, event.length, event.length, advertisement.timeMs, sink);
   }
 
   private reportBleTruth(): void {
-    if (this.bleTruth !== undefined) this.options.onBleTruth?.({ startMs: this.bleTruth.startMs, devices: this.bleTruth.devices.size });
+    if (this.bleTruth !== undefined) {
+      const { startMs, devices, slots } = this.bleTruth;
+      this.options.onBleTruth?.({ startMs, devices: devices.size, occupancyHeard: slots.map((slot) => slot.size) });
+    }
     this.bleTruth = undefined;
   }
 

@@ -2,13 +2,16 @@
  * `footfall demo`: the main job on the embedded default. A seeded simulated store feeds the real
  * pipeline at accelerated time, the sensor publishes to an MQTT broker embedded in the process
  * on loopback, and a subscriber prints every report (and status) as it arrives: `topic payload`
- * lines on stdout, a readable summary beside the simulation's truth on stderr.
+ * lines on stdout, a readable summary beside the simulation's truth on stderr, and with
+ * `--truth FILE` that truth as JSON lines, one per window, for comparing estimators with.
  */
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { Sensor } from '../core/sensor.js';
 import type { SourceZones } from '../count/estimator.js';
 import { isoSeconds, windowOf } from '../count/windows.js';
 import type { WindowReport } from '../publish/payloads.js';
+import type { BleHeardTruth } from '../capture/simulated-store.js';
 import type { WindowTruth } from '../sim/truth.js';
 import { addCommonOptions, commandLogger, loadCommandConfig, withScratchDirs, type CommonOptions } from './common.js';
 import { EXIT, OperatorError } from './errors.js';
@@ -19,6 +22,7 @@ interface DemoOptions extends CommonOptions {
   hours: string;
   speed: string;
   seed: string;
+  truth?: string;
 }
 
 const SENSOR_ID = 'demo-store';
@@ -28,6 +32,8 @@ const SENSOR_ID = 'demo-store';
  */
 const DEMO_ZONES: SourceZones = { wifi: { inside: -78, nearby: -95 }, ble: { inside: -88, nearby: -105 } };
 const OPENING_HOUR_UTC = 8;
+/** sysexits' EX_CANTCREAT: an output file that cannot be created. */
+const EXIT_CANNOT_CREATE = 73;
 
 function positive(name: string, text: string, max: number): number {
   const value = Number(text);
@@ -39,12 +45,43 @@ function positive(name: string, text: string, max: number): number {
 
 const pad = (n: number | undefined, width: number) => String(n ?? '-').padStart(width);
 
-function summary(report: WindowReport, truth: WindowTruth | undefined, bleDevices: number | undefined): string {
+/** One line of the --truth file: what a perfect counter would have reported for the window. */
+export interface DemoTruthLine {
+  window_start: string;
+  wifi: { devices_heard: number };
+  ble: { devices_heard: number };
+  /** Per 5-minute slot, the devices inside heard in it: the larger of the two radios' counts, as the reports take. */
+  occupancy: number[];
+}
+
+function truthLine(windowStart: string, wifi: WindowTruth | undefined, ble: BleHeardTruth | undefined): DemoTruthLine {
+  const slots = Math.max(wifi?.occupancyHeard.length ?? 0, ble?.occupancyHeard.length ?? 0);
+  return {
+    window_start: windowStart,
+    wifi: { devices_heard: wifi?.devicesHeard ?? 0 },
+    ble: { devices_heard: ble?.devices ?? 0 },
+    occupancy: Array.from({ length: slots }, (_, i) => Math.max(wifi?.occupancyHeard[i] ?? 0, ble?.occupancyHeard[i] ?? 0)),
+  };
+}
+
+function openTruthFile(file: string): number {
+  try {
+    return fs.openSync(file, 'w');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new OperatorError(`--truth ${JSON.stringify(file)}: cannot create it (${code}); give a file in a writable directory`, EXIT_CANNOT_CREATE);
+  }
+}
+
+function summary(report: WindowReport, truth: WindowTruth | undefined, line: DemoTruthLine): string {
   const { wifi, ble } = report;
   const zones = wifi === undefined ? '' : ` (${Object.entries(wifi.zones).map(([name, n]) => `${name} ${n}`).join(', ')})`;
   const window = `${report.window.start.slice(11, 16)}-${report.window.end.slice(11, 16)}`;
   const truthText =
-    truth === undefined ? '' : `   simulated: ${truth.devicesInside} visitors, ${truth.devicesNearby} passers-by, ${bleDevices ?? 0} BLE devices heard`;
+    truth === undefined
+      ? ''
+      : `   simulated: ${truth.devicesInside} visitors, ${truth.devicesNearby} passers-by; ` +
+        `heard ${line.wifi.devices_heard} Wi-Fi and ${line.ble.devices_heard} BLE devices`;
   return (
     `${window}  Wi-Fi devices ${pad(wifi?.devices, 3)}${zones}, addresses ${pad(wifi?.addresses, 4)}` +
     `   BLE devices ${pad(ble?.devices, 3)}, addresses ${pad(ble?.addresses, 4)}${truthText}`
@@ -55,6 +92,7 @@ async function demo(options: DemoOptions): Promise<void> {
   const hours = positive('--hours', options.hours, 24 * 7);
   const speed = positive('--speed', options.speed, 1_000_000);
   const seed = options.seed;
+  const truthFile = options.truth === undefined ? undefined : openTruthFile(options.truth);
   const loaded = loadCommandConfig({ logLevel: 'warn', ...options });
   // The broker, the MQTT client and the simulation load only for the demo, not for every command.
   const [{ startEmbeddedBroker }, { connect }, { SimulatedStore }] = await Promise.all([
@@ -79,7 +117,7 @@ async function demo(options: DemoOptions): Promise<void> {
   const endMs = startMs + hours * 3_600_000;
 
   const truths = new Map<string, WindowTruth>();
-  const bleTruths = new Map<string, number>();
+  const bleTruths = new Map<string, BleHeardTruth>();
   let published = 0;
   let received = 0;
   let offline = false;
@@ -92,7 +130,10 @@ async function demo(options: DemoOptions): Promise<void> {
     if (topic.endsWith('/report')) {
       received++;
       const report = JSON.parse(payload.toString()) as WindowReport;
-      process.stderr.write(`${summary(report, truths.get(report.window.start), bleTruths.get(report.window.start))}\n`);
+      const start = report.window.start;
+      const line = truthLine(start, truths.get(start), bleTruths.get(start));
+      process.stderr.write(`${summary(report, truths.get(start), line)}\n`);
+      if (truthFile !== undefined && report.partial === undefined) fs.writeSync(truthFile, `${JSON.stringify(line)}\n`);
     }
   });
 
@@ -116,7 +157,7 @@ async function demo(options: DemoOptions): Promise<void> {
         speed,
         logger: logger.child('simulation'),
         onTruth: (truth) => truths.set(isoSeconds(windowOf(truth.startMs, config.privacy.window_minutes).startMs), truth),
-        onBleTruth: (truth) => bleTruths.set(isoSeconds(truth.startMs), truth.devices),
+        onBleTruth: (truth) => bleTruths.set(isoSeconds(truth.startMs), truth),
       }).sources,
     ],
     versions: softwareVersions(),
@@ -141,6 +182,7 @@ async function demo(options: DemoOptions): Promise<void> {
     await broker.close();
     removeSignalHandler();
     cleanup();
+    if (truthFile !== undefined) fs.closeSync(truthFile);
   }
 }
 
@@ -157,6 +199,12 @@ export function registerDemoCommand(program: Command): void {
       .description('a simulated store through the real pipeline, published to an embedded MQTT broker; prints what a subscriber receives')
       .option('--hours <n>', 'simulated hours, from 08:00 UTC today', '12')
       .option('--speed <factor>', 'simulated seconds per real second', '3600')
-      .option('--seed <seed>', 'seed of the simulation (same seed, same store)', '1'),
+      .option('--seed <seed>', 'seed of the simulation (same seed, same store)', '1')
+      .option(
+        '--truth <file>',
+        'write what really happened as JSON lines, one per finished window: the Wi-Fi and BLE devices the sensor heard, and per ' +
+          '5-minute slot the devices inside heard in it (visitors, staff and fixed devices: not people walking past outside; ' +
+          'every BLE device of the store is inside), the larger of the two radios as in the reports',
+      ),
   ).action(demo);
 }

@@ -18,22 +18,20 @@ export interface Emission extends Probe {
   readonly role: Role;
 }
 
-/** Channels 1, 6 and 11: the ones phones probe on 2.4 GHz. */
+/** Channels 1, 6 and 11: the ones phones probe on 2.4 GHz, in the order a scan visits them. */
 export const SCAN_CHANNELS_MHZ: readonly number[] = [2412, 2437, 2462];
-const ONE_CHANNEL: number[][] = SCAN_CHANNELS_MHZ.map((mhz) => [mhz]);
 
-/** People look at their phone about one minute in six (screen-on periods of a minute on average). */
-const SCREEN_ON_MEAN_S = 60;
-const SCREEN_OFF_MEAN_S = 300;
 /** Share of scans in which a device with a hidden network also probes for it by name. */
 const DIRECTED_SCAN_SHARE = 0.3;
-/** Per-frame fading around the device's mean signal, dB. */
-const FADING_SD_DB = 2;
+/**
+ * Per-frame fading around the device's mean signal, dB: the median of the labelled phones' RSSI
+ * standard deviations within one scan (2.1 to 4.3 dB, from the five whose sniffers agree).
+ */
+const FADING_SD_DB = 2.8;
 /** Per-scan drift of a moving visitor's mean signal, dB. */
 const DRIFT_SD_DB = 1.5;
 /** A passer-by's signal is this much weaker at the ends of the walk past than at its middle. */
 const PASS_BY_EDGE_DB = 6;
-const MAX_FRAMES_PER_CHANNEL = 4;
 
 const US_PER_S = 1_000_000;
 
@@ -63,20 +61,20 @@ export class SimDevice {
   nextUs = 0;
   /** The truth window in which this device was last heard (for "devices heard" counts). */
   heardWindow = -1;
+  /** The occupancy slot in which it was last heard (for "devices inside heard" per slot). */
+  heardSlot = -1;
 
   private readonly rng: Random;
-  private readonly elements: ProbeElements;
+  private readonly ownElements: ProbeElements;
   private readonly hiddenSsid: string;
   private readonly rssiRange: DevicePlan['rssi'];
   private rssiMean: number;
   private address = 0;
   private addressUntilUs = 0;
   private sequence: number;
-  private screenOn: boolean;
-  private screenUntilUs: number;
-  private scanStartUs = 0;
-  private channels: readonly number[] = SCAN_CHANNELS_MHZ;
-  private channelIndex = 0;
+  private elements: ProbeElements;
+  private bursts = 0;
+  private burstIndex = 0;
   private wildcardLeft = 0;
   private directedLeft = 0;
   private directedScan = false;
@@ -91,17 +89,16 @@ export class SimDevice {
     this.rssiMean = plan.rssi.mean;
     const rng = plan.rng;
     this.rng = rng;
-    this.elements = plan.profile.elements(rng);
+    this.ownElements = plan.profile.elements(rng);
+    this.elements = this.ownElements;
     this.hiddenSsid = rng.chance(plan.profile.hiddenNetwork)
       ? `${rng.pick(HIDDEN_NETWORK_NAMES)}-${rng.int(0, 0xffff).toString(16).padStart(4, '0')}`
       : '';
     this.sequence = rng.int(0, 4095);
     const policy = plan.profile.macPolicy;
     if (policy.kind === 'global') this.address = rng.pick(policy.ouis) * 0x1000000 + rng.int(0, 0xffffff);
-    this.screenOn = rng.chance(SCREEN_ON_MEAN_S / (SCREEN_ON_MEAN_S + SCREEN_OFF_MEAN_S));
-    this.screenUntilUs = plan.fromUs + this.screenPeriodUs();
-    // The device was scanning before it came into range: its first scan falls anywhere in one interval.
-    this.startScan(plan.fromUs + Math.round(this.scanIntervalUs() * rng.float()));
+    // The device was scanning before it came into range: its first scan falls anywhere in one gap.
+    this.startScan(plan.fromUs + Math.round(this.scanGapUs() * rng.float()));
   }
 
   /** When the device next needs the venue's attention: its next frame, or its departure. */
@@ -116,7 +113,7 @@ export class SimDevice {
       address: this.address,
       sequence: this.sequence,
       rssi: Math.round(this.meanRssiAt(this.nextUs) + this.rng.normal(0, FADING_SD_DB)),
-      channelMhz: this.channels[this.channelIndex]!,
+      channelMhz: SCAN_CHANNELS_MHZ[this.burstIndex % SCAN_CHANNELS_MHZ.length]!,
       ssid: this.wildcardLeft > 0 ? '' : this.hiddenSsid,
       elements: this.elements,
       profile: this.profile,
@@ -125,50 +122,57 @@ export class SimDevice {
     };
   }
 
-  /** Moves to the next frame: the next one on this channel, the next channel, or the next scan. */
+  /** Moves to the next frame: the next one of this burst, the next burst, or the next scan. */
   advance(): void {
     if (this.wildcardLeft > 0) this.wildcardLeft--;
     else this.directedLeft--;
-    this.sequence = (this.sequence + 1) & 0xfff;
+    const { sequenceStep, sequenceGapPerBurst } = this.profile;
     if (this.wildcardLeft + this.directedLeft > 0) {
+      this.stepSequence(this.rng.int(...sequenceStep));
       this.nextUs += this.gapUs(this.profile.frameGapMs);
-    } else if (this.channelIndex + 1 < this.channels.length) {
-      this.channelIndex++;
-      this.sequence = (this.sequence + this.rng.int(0, this.profile.sequenceGapPerChannel)) & 0xfff;
-      this.beginChannel();
-      this.nextUs += this.gapUs(this.profile.channelGapMs);
+    } else if (this.burstIndex + 1 < this.bursts) {
+      this.burstIndex++;
+      this.stepSequence(1 + this.rng.int(...sequenceGapPerBurst));
+      if (this.profile.macPolicy.kind === 'per-burst') this.newAddress();
+      this.beginBurst();
+      this.nextUs += this.gapUs(this.profile.burstGapMs);
     } else {
-      this.startScan(Math.max(this.nextUs + 1, this.scanStartUs + this.scanIntervalUs()));
+      this.stepSequence(1);
+      this.startScan(this.nextUs + Math.max(1, this.scanGapUs()));
     }
   }
 
   private startScan(atUs: number): void {
-    this.scanStartUs = atUs;
     this.nextUs = atUs;
-    while (atUs >= this.screenUntilUs) {
-      this.screenOn = !this.screenOn;
-      this.screenUntilUs += this.screenPeriodUs();
-    }
     const policy = this.profile.macPolicy;
-    if (policy.kind === 'per-scan' || (policy.kind === 'timed' && atUs >= this.addressUntilUs)) {
-      this.address = randomLocalAddress(this.rng);
-      if (this.profile.sequence === 'reset') this.sequence = this.rng.int(0, 4095);
-      if (policy.kind === 'timed') {
-        this.addressUntilUs = atUs + Math.round(this.rng.logNormal(policy.medianMinutes * 60, 0.5) * US_PER_S);
-      }
+    if (policy.kind === 'per-scan' || policy.kind === 'per-burst') this.newAddress();
+    else if (policy.kind === 'timed' && atUs >= this.addressUntilUs) {
+      this.newAddress();
+      this.addressUntilUs = atUs + Math.round(this.rng.logNormal(policy.medianMinutes * 60, 0.5) * US_PER_S);
     }
-    this.channels = this.rng.chance(this.profile.allChannels) ? SCAN_CHANNELS_MHZ : this.rng.pick(ONE_CHANNEL);
-    this.channelIndex = 0;
+    const other = this.profile.otherScanElements;
+    this.elements = other !== undefined && this.rng.chance(other.share) ? other.elements : this.ownElements;
+    this.bursts = Math.max(1, Math.round(this.rng.fromDeciles(this.profile.burstsPerScan)));
+    this.burstIndex = 0;
     this.directedScan = this.hiddenSsid !== '' && this.rng.chance(DIRECTED_SCAN_SHARE);
     if (this.role !== 'passerby') {
       const { min, max } = this.rssiRange;
       this.rssiMean = Math.min(max, Math.max(min, this.rssiMean + this.rng.normal(0, DRIFT_SD_DB)));
     }
-    this.beginChannel();
+    this.beginBurst();
   }
 
-  private beginChannel(): void {
-    const frames = 1 + Math.min(MAX_FRAMES_PER_CHANNEL - 1, this.rng.poisson(this.profile.extraFramesPerChannel));
+  private newAddress(): void {
+    this.address = randomLocalAddress(this.rng);
+    if (this.profile.sequence === 'reset') this.sequence = this.rng.int(0, 4095);
+  }
+
+  private stepSequence(by: number): void {
+    this.sequence = (this.sequence + by) & 0xfff;
+  }
+
+  private beginBurst(): void {
+    const frames = Math.max(1, Math.round(this.rng.fromDeciles(this.profile.framesPerBurst)));
     this.directedLeft = this.directedScan ? 1 : 0;
     this.wildcardLeft = Math.max(1, frames - this.directedLeft);
   }
@@ -180,13 +184,8 @@ export class SimDevice {
     return this.rssiMean - PASS_BY_EDGE_DB * offCentre;
   }
 
-  private scanIntervalUs(): number {
-    const [min, max] = this.screenOn ? this.profile.scanSeconds.screenOn : this.profile.scanSeconds.screenOff;
-    return Math.round(this.rng.uniform(min, max) * US_PER_S);
-  }
-
-  private screenPeriodUs(): number {
-    return Math.max(1, Math.round(this.rng.exponential(this.screenOn ? SCREEN_ON_MEAN_S : SCREEN_OFF_MEAN_S) * US_PER_S));
+  private scanGapUs(): number {
+    return Math.round(this.rng.fromDeciles(this.profile.scanGapSeconds) * US_PER_S);
   }
 
   private gapUs([min, max]: readonly [number, number]): number {

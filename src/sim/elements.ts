@@ -18,11 +18,13 @@ export const ELEMENT = {
 } as const;
 
 /** Element ID Extension values (9.4.2.1, table 9-92). */
-const EXTENSION_ID = { HE_CAPABILITIES: 35 } as const;
+const EXTENSION_ID = { FILS_REQUEST_PARAMETERS: 2, HE_CAPABILITIES: 35 } as const;
 
 export const OUI = {
   MICROSOFT: 0x0050f2,
   BROADCOM: 0x001018,
+  EPIGRAM: 0x00904c,
+  QUALCOMM: 0x00a0c6,
   APPLE: 0x0017f2,
   WIFI_ALLIANCE: 0x506f9a,
 } as const;
@@ -113,6 +115,14 @@ export function heCapabilities(mac: readonly number[], phy: readonly number[], s
   if (mac.length !== 6 || phy.length !== 11) throw new RangeError('HE MAC caps are 6 bytes, PHY caps 11');
   const map = mcsMap(streams, 2);
   return element(ELEMENT.EXTENSION, [EXTENSION_ID.HE_CAPABILITIES, ...mac, ...phy, ...u16le(map), ...u16le(map)]);
+}
+
+/**
+ * FILS Request Parameters (9.4.2.262): the parameter control bitmap and the maximum channel time
+ * (in TUs) the device waits for a response; Android phones send it with every probe request.
+ */
+export function filsRequestParameters(control: number, maxChannelTime: number): number[] {
+  return element(ELEMENT.EXTENSION, [EXTENSION_ID.FILS_REQUEST_PARAMETERS, control, maxChannelTime]);
 }
 
 /** Extended Capabilities (9.4.2.26): a little-endian bit field, as many octets as given. */

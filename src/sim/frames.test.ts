@@ -15,7 +15,7 @@ function probe(overrides: Partial<Probe> = {}): Probe {
     rssi: -63,
     channelMhz: 2437,
     ssid: '',
-    elements: PROFILES.find((p) => p.name === 'ios-17')!.elements(new Random(1)),
+    elements: PROFILES.find((p) => p.name === 'iphone-ios-16')!.elements(new Random(1)),
     ...overrides,
   };
 }

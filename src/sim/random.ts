@@ -36,6 +36,9 @@ function logFactorial(k: number): number {
   return (n - 0.5) * Math.log(n) - n + 0.9189385332046728 + 1 / (12 * n) - 1 / (360 * n ** 3);
 }
 
+/** Minimum, 10th to 90th percentiles and maximum of a measured quantity, in ascending order. */
+export type Deciles = readonly [number, number, number, number, number, number, number, number, number, number, number];
+
 export class Random {
   private a = 0;
   private b = 0;
@@ -142,6 +145,16 @@ export class Random {
       const lhs = Math.log(v) + Math.log(invAlpha) - Math.log(a / (us * us) + b);
       if (lhs <= -mean + k * logMean - logFactorial(k)) return k;
     }
+  }
+
+  /**
+   * A draw from a measured distribution given by its deciles (eleven values: the minimum, the
+   * 10th to 90th percentiles, the maximum): uniform between the two deciles either side.
+   */
+  fromDeciles(deciles: Deciles): number {
+    const at = this.float() * (deciles.length - 1);
+    const below = Math.floor(at);
+    return deciles[below]! + (deciles[below + 1]! - deciles[below]!) * (at - below);
   }
 
   /** One element, uniformly. */

@@ -24,11 +24,13 @@ function count(options: VenueOptions) {
 }
 
 describe('venueForTarget', () => {
+  // A crowd of about 1,300 people an hour: with a few hundred, a handful of phones send most of
+  // the frames or addresses, and the address count moves by 10-20% with any change of rate.
   it('meets a frame target exactly and an address target closely, inside the span', () => {
-    const result = count(venueForTarget(crowd, { frames: 60_000, addresses: 6_000 }));
-    expect(result.frames).toBe(60_000);
-    expect(result.addresses / 6_000).toBeGreaterThan(0.95);
-    expect(result.addresses / 6_000).toBeLessThan(1.05);
+    const result = count(venueForTarget(crowd, { frames: 150_000, addresses: 10_000 }));
+    expect(result.frames).toBe(150_000);
+    expect(result.addresses / 10_000).toBeGreaterThan(0.95);
+    expect(result.addresses / 10_000).toBeLessThan(1.05);
     expect(result.lastMs).toBeLessThan(crowd.startMs! + HOUR_MS);
   });
 

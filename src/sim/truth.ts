@@ -27,6 +27,8 @@ export interface WindowTruth {
   dwellMinutes: Record<DwellBucket, number>;
   /** Devices inside at any time in each 5-minute UTC slot of the window, in order. */
   occupancy: number[];
+  /** Devices inside (visitors, staff, fixed devices: not passers-by) the sensor heard in each slot. */
+  occupancyHeard: number[];
 }
 
 /** What the recorder needs to know about a device. */
@@ -35,6 +37,8 @@ export interface PresentDevice {
   readonly leaveUs: number;
   readonly role: Role;
   heardWindow: number;
+  /** The occupancy slot (counted from the epoch) in which the device was last heard. */
+  heardSlot: number;
 }
 
 export const OCCUPANCY_SLOT_MINUTES = 5;
@@ -62,6 +66,8 @@ export class TruthRecorder {
   /** For each device inside: when its presence in this window began, and when it leaves. */
   private stays: number[] = [];
   private occupancy: number[] = [];
+  private occupancyHeard: number[] = [];
+  private slotIndex = 0;
 
   constructor(
     private readonly windowUs: number,
@@ -104,6 +110,10 @@ export class TruthRecorder {
       device.heardWindow = this.index;
       this.devicesHeard++;
     }
+    if (device.role !== 'passerby' && device.heardSlot !== this.slotIndex) {
+      device.heardSlot = this.slotIndex;
+      this.occupancyHeard[this.occupancyHeard.length - 1]!++;
+    }
   }
 
   /** Closes the open window at `endUs`, the end of the simulation. */
@@ -124,12 +134,15 @@ export class TruthRecorder {
     this.devicesHeard = 0;
     this.stays = [];
     this.occupancy = [];
+    this.occupancyHeard = [];
     for (const device of active) if (device.leaveUs > startUs) this.countPresence(device, startUs);
     this.openSlot(startUs, active);
   }
 
   private openSlot(startUs: number, active: Iterable<PresentDevice>): void {
-    this.slotEndUs = Math.min(this.windowEndUs, (Math.floor(startUs / SLOT_US) + 1) * SLOT_US);
+    this.slotIndex = Math.floor(startUs / SLOT_US);
+    this.slotEndUs = Math.min(this.windowEndUs, (this.slotIndex + 1) * SLOT_US);
+    this.occupancyHeard.push(0);
     let inside = 0;
     for (const device of active) if (device.role !== 'passerby' && device.leaveUs > startUs) inside++;
     this.occupancy.push(inside);
@@ -163,6 +176,7 @@ export class TruthRecorder {
       devicesHeard: this.devicesHeard,
       dwellMinutes,
       occupancy: this.occupancy,
+      occupancyHeard: this.occupancyHeard,
     });
   }
 }

@@ -67,9 +67,9 @@ export interface VenueOptions {
   /** Frames weaker than this (after fading) are not received; default -95 dBm. */
   sensitivityDbm?: number;
   /**
-   * Share of phones that keep one address across scans (global, or random for minutes); the
-   * others change it at every scan. Default: as the phone models' market shares give (about 18%).
-   * The frame/address targets in target.ts tune this.
+   * Share of people whose devices keep one address across scans (global, or random for hours);
+   * the others' change it at every scan or burst. Default: as the models' market shares give
+   * (about 8% of phones). The frame/address targets in target.ts tune this.
    */
   stableShare?: number;
 }
@@ -83,8 +83,14 @@ const MEDIAN_PASS_S = 45;
 const MAX_PASS_US = 300_000_000;
 const CLOSING_STEP_US = 60_000_000;
 
-/** Random stream numbers: each part of the model draws from its own stream. */
-const STREAM = { VISITORS: 1, PASSERS: 2, WARM_VISITORS: 3, WARM_PASSERS: 4, PEOPLE: 5, DEVICE: 6 } as const;
+/**
+ * Random stream numbers: each part of the model draws from its own stream, and each person and
+ * device from its own, numbered by the arrival stream it came from and its place in it. Another
+ * rate or share then changes the people it concerns and leaves the others as they were, which
+ * target.ts needs to correct a run.
+ */
+const STREAM = { STAFF: 0, VISITORS: 1, PASSERS: 2, WARM_VISITORS: 3, WARM_PASSERS: 4, PEOPLE: 5, DEVICE: 6 } as const;
+type ArrivalKind = typeof STREAM.VISITORS | typeof STREAM.PASSERS | typeof STREAM.WARM_VISITORS | typeof STREAM.WARM_PASSERS;
 
 export type ResolvedVenueOptions = Required<Omit<VenueOptions, 'maxFrames' | 'stableShare'>> &
   Pick<VenueOptions, 'maxFrames' | 'stableShare'>;
@@ -129,32 +135,46 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+interface Models {
+  readonly phones: readonly WeightedProfile[];
+  readonly secondDevices: readonly WeightedProfile[];
+}
+
+const ALL_MODELS: Models = { phones: PHONES, secondDevices: SECOND_DEVICES };
+
 /** Creates the devices people bring, drawing everything from one stream in arrival order. */
 class Population {
   private nextId = 0;
-  private readonly people: Random;
-  private readonly rotating: readonly WeightedProfile[];
-  private readonly stable: readonly WeightedProfile[];
+  /** People who came from each arrival stream so far. */
+  private readonly arrived = new Map<ArrivalKind, number>();
+  /** The models that change their address, and those that keep it. */
+  private readonly rotating: Models;
+  private readonly stable: Models;
 
   constructor(
     private readonly options: ResolvedVenueOptions,
     private readonly startUs: number,
     private readonly endUs: number,
   ) {
-    this.people = new Random(options.seed, STREAM.PEOPLE);
-    this.rotating = PHONES.filter((p) => !keepsAddressAcrossScans(p.profile));
-    this.stable = PHONES.filter((p) => keepsAddressAcrossScans(p.profile));
+    const keeping = (keeps: boolean) => (p: WeightedProfile) => keepsAddressAcrossScans(p.profile) === keeps;
+    this.rotating = { phones: PHONES.filter(keeping(false)), secondDevices: SECOND_DEVICES.filter(keeping(false)) };
+    this.stable = { phones: PHONES.filter(keeping(true)), secondDevices: SECOND_DEVICES.filter(keeping(true)) };
   }
 
   staff(): SimDevice[] {
-    return Array.from({ length: this.options.staffDevices }, (_, i) =>
-      this.device('staff', STAFF_DEVICES[i % STAFF_DEVICES.length]!, this.startUs, this.endUs, this.startUs, this.people.uniform(-70, -50)),
-    );
+    return Array.from({ length: this.options.staffDevices }, (_, i) => {
+      const mean = new Random(this.options.seed, STREAM.PEOPLE, STREAM.STAFF, i).uniform(-70, -50);
+      const rng = new Random(this.options.seed, STREAM.DEVICE, STREAM.STAFF, i);
+      return this.device('staff', STAFF_DEVICES[i % STAFF_DEVICES.length]!, this.startUs, this.endUs, this.startUs, mean, rng);
+    });
   }
 
-  /** The devices of one person arriving at `arriveUs`, simulated from `fromUs`; none if gone by then. */
-  arrive(role: 'visitor' | 'passerby', arriveUs: number, fromUs: number): SimDevice[] {
-    const rng = this.people;
+  /** The devices of the next person of `kind`, arriving at `arriveUs`, simulated from `fromUs`; none if gone by then. */
+  arrive(role: 'visitor' | 'passerby', kind: ArrivalKind, arriveUs: number, fromUs: number): SimDevice[] {
+    const person = this.arrived.get(kind) ?? 0;
+    this.arrived.set(kind, person + 1);
+    const rng = new Random(this.options.seed, STREAM.PEOPLE, kind, person);
+    const deviceRng = (device: number) => new Random(this.options.seed, STREAM.DEVICE, kind, person, device);
     const o = this.options;
     const stayUs =
       role === 'visitor'
@@ -162,13 +182,14 @@ class Population {
         : Math.min(MAX_PASS_US, rng.logNormal(MEDIAN_PASS_S * 1_000_000, 0.5));
     const leaveUs = role === 'visitor' ? this.closingBefore(arriveUs + Math.round(stayUs), arriveUs) : arriveUs + Math.round(stayUs);
     const hasPhone = rng.chance(o.phoneShare);
-    const phone = this.phoneProfile();
-    const second = role === 'visitor' && rng.chance(o.secondDeviceShare) ? rng.weighted(SECOND_DEVICES).profile : undefined;
+    const { phones, secondDevices } = this.models(rng);
+    const phone = rng.weighted(phones).profile;
+    const second = role === 'visitor' && rng.chance(o.secondDeviceShare) ? rng.weighted(secondDevices).profile : undefined;
     const rssi = role === 'visitor' ? rng.uniform(-75, -50) : rng.uniform(-90, -84);
     if (leaveUs <= fromUs) return [];
     const devices: SimDevice[] = [];
-    if (hasPhone) devices.push(this.device(role, phone, arriveUs, leaveUs, fromUs, rssi));
-    if (second) devices.push(this.device(role, second, arriveUs, leaveUs, fromUs, rssi + rng.normal(0, 3)));
+    if (hasPhone) devices.push(this.device(role, phone, arriveUs, leaveUs, fromUs, rssi, deviceRng(0)));
+    if (second) devices.push(this.device(role, second, arriveUs, leaveUs, fromUs, rssi + rng.normal(0, 3), deviceRng(1)));
     return devices;
   }
 
@@ -181,13 +202,14 @@ class Population {
     return leaveUs;
   }
 
-  private phoneProfile(): DeviceProfile {
+  /** The phones and second devices this person's are drawn from. */
+  private models(rng: Random): Models {
     const share = this.options.stableShare;
-    if (share === undefined) return this.people.weighted(PHONES).profile;
-    return this.people.weighted(this.people.chance(share) ? this.stable : this.rotating).profile;
+    if (share === undefined) return ALL_MODELS;
+    return rng.chance(share) ? this.stable : this.rotating;
   }
 
-  private device(role: Role, profile: DeviceProfile, arriveUs: number, leaveUs: number, fromUs: number, mean: number): SimDevice {
+  private device(role: Role, profile: DeviceProfile, arriveUs: number, leaveUs: number, fromUs: number, mean: number, rng: Random): SimDevice {
     const id = this.nextId++;
     const range = role === 'passerby' ? { mean, min: mean, max: mean } : { mean, min: mean - 8, max: Math.min(-40, mean + 8) };
     return new SimDevice({
@@ -198,7 +220,7 @@ class Population {
       leaveUs,
       fromUs,
       rssi: range,
-      rng: new Random(this.options.seed, STREAM.DEVICE, id),
+      rng,
     });
   }
 }
@@ -223,7 +245,7 @@ export function* venueEmissions(options: VenueOptions, onWindow: (truth: WindowT
   ];
   for (const { role, stream, perHour, curve, lookbackUs } of warm) {
     const earlier = new ArrivalStream(new Random(o.seed, stream), perHour, curve, o.utcOffsetMinutes, startUs - lookbackUs, startUs);
-    while (earlier.nextUs < startUs) for (const device of population.arrive(role, earlier.take(), startUs)) queue.push(device);
+    while (earlier.nextUs < startUs) for (const device of population.arrive(role, stream, earlier.take(), startUs)) queue.push(device);
   }
   truth.begin(startUs, queue.items);
 
@@ -240,7 +262,7 @@ export function* venueEmissions(options: VenueOptions, onWindow: (truth: WindowT
     if (arrivalUs <= deviceUs) {
       const role = visitors.nextUs <= passers.nextUs ? 'visitor' : 'passerby';
       const at = (role === 'visitor' ? visitors : passers).take();
-      for (const device of population.arrive(role, at, at)) {
+      for (const device of population.arrive(role, role === 'visitor' ? STREAM.VISITORS : STREAM.PASSERS, at, at)) {
         truth.arrive(device, at);
         queue.push(device);
       }
