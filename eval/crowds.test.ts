@@ -85,6 +85,29 @@ describe('the crowd builder', () => {
     expect(written.frames.map((f) => f.bytes)).toEqual(crowdFrames(devices, crowd).map((f) => f.bytes));
   });
 
+  it('gives two members drawn from one capture their own addresses, each consistent within its member', async () => {
+    const { WifiFileSource } = await import('../src/capture/wifi/wifi-file-source.js');
+    const { silentLogger } = await import('../src/log/logger.js');
+    const crowd = drawCrowd(devices, 2, 'seed', 0);
+    const twice = { k: 2, members: [crowd.members[0]!, { ...crowd.members[0]!, addressMask: [1, 2, 3, 4, 5] }] };
+    const addressesOf = async (members: typeof twice.members) => {
+      const file = path.join(scratch, `member-${members.length}.pcap`);
+      writeCrowd(file, devices, { k: members.length, members });
+      const seen = new Set<number>();
+      await new WifiFileSource({ paths: [file], checkFcs: false, logger: silentLogger }).run({
+        onSighting: (s) => seen.add(s.address),
+        onMalformed: () => {},
+      });
+      return seen;
+    };
+    const one = await addressesOf(twice.members.slice(0, 1));
+    const both = await addressesOf(twice.members);
+    expect(both.size).toBe(2 * one.size);
+    // The first octet, with the locally-administered and group bits, is kept.
+    const firstOctets = (addresses: Set<number>) => new Set([...addresses].map((a) => Math.floor(a / 2 ** 40)));
+    expect(firstOctets(both)).toEqual(firstOctets(one));
+  });
+
   it('refuses a folder of mixed link types, and one without captures', async () => {
     const mixed = path.join(scratch, 'mixed');
     await smallCapture(path.join(mixed, 'radiotap.pcap'), 'r', 0.5);

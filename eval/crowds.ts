@@ -108,6 +108,13 @@ export interface CrowdMember {
   cutStartMs: number;
   /** Added to every frame's time. */
   shiftMs: number;
+  /**
+   * XORed into the last five octets of every source address of the member, so that two members
+   * drawn from one capture are two phones of one model (same elements and timing, their own
+   * addresses) rather than one; the first octet, with its locally-administered and group bits,
+   * stays.
+   */
+  addressMask: number[];
   frames: number;
 }
 
@@ -155,17 +162,40 @@ export function drawCrowd(devices: readonly CrowdDevice[], k: number, seed: Seed
     const session = device.sessions[sessionIndex]!;
     const start = cutStart(session.frames, rng);
     const shiftMs = CROWD_HOUR_MS + rng.int(0, START_SPREAD_MS - 1) - Math.floor(start);
-    members.push({ device: device.name, session: session.label, cutStartMs: start, shiftMs, frames: framesIn(session.frames, start).length });
+    const addressMask = Array.from({ length: 5 }, () => rng.int(0, 255));
+    members.push({ device: device.name, session: session.label, cutStartMs: start, shiftMs, addressMask, frames: framesIn(session.frames, start).length });
   }
   return { k, members };
 }
 
-/** The crowd's frames, shifted, merged in time order. */
+const LINKTYPE_IEEE802_11 = 105;
+const LINKTYPE_IEEE802_11_RADIOTAP = 127;
+/** Where the source address (addr2) starts in an 802.11 header. */
+const ADDR2_OFFSET = 10;
+
+/** Where the 802.11 header starts in a frame of `linkType`. */
+function headerOffset(linkType: number, bytes: Buffer): number {
+  if (linkType === LINKTYPE_IEEE802_11) return 0;
+  if (linkType === LINKTYPE_IEEE802_11_RADIOTAP) return bytes.readUInt16LE(2);
+  throw new CaptureFileError(`crowds are made of radiotap (127) or plain 802.11 (105) captures, not of link type ${linkType}`, EX_DATAERR);
+}
+
+/** A copy of the frame whose source address has the member's mask applied. */
+function withMaskedSource(linkType: number, frame: CapturedFrame, mask: readonly number[]): Buffer {
+  const bytes = Buffer.from(frame.bytes);
+  const first = headerOffset(linkType, bytes) + ADDR2_OFFSET + 1;
+  for (let i = 0; i < mask.length && first + i < bytes.length; i++) bytes[first + i]! ^= mask[i]!;
+  return bytes;
+}
+
+/** The crowd's frames, shifted, each member's addresses its own, merged in time order. */
 export function crowdFrames(devices: readonly CrowdDevice[], crowd: Crowd): CapturedFrame[] {
   const merged: CapturedFrame[] = [];
   for (const member of crowd.members) {
     const session = devices.find((d) => d.name === member.device)!.sessions.find((s) => s.label === member.session)!;
-    for (const frame of framesIn(session.frames, member.cutStartMs)) merged.push({ ...frame, timeMs: frame.timeMs + member.shiftMs });
+    for (const frame of framesIn(session.frames, member.cutStartMs)) {
+      merged.push({ ...frame, timeMs: frame.timeMs + member.shiftMs, bytes: withMaskedSource(session.linkType, frame, member.addressMask) });
+    }
   }
   return merged.sort((a, b) => a.timeMs - b.timeMs);
 }
