@@ -12,7 +12,9 @@ function entry(token: string, kind: AddressKind, opts: { signature?: string; fir
   const slots = new Uint8Array(2);
   for (const s of opts.slots ?? [0]) slots[s >> 3]! |= 1 << (s & 7);
   const source = ['global', 'randomized'].includes(kind) ? 'wifi' : 'ble';
-  return new TokenEntry(source, token, kind, opts.group ?? false, opts.first ?? 0, opts.last ?? 0, opts.rssi ?? Number.NEGATIVE_INFINITY, opts.signature ?? null, slots);
+  const made = new TokenEntry(source, token, kind, opts.group ?? false, opts.first ?? 0, opts.last ?? 0, opts.rssi ?? Number.NEGATIVE_INFINITY, opts.signature ?? null, slots);
+  if (opts.rssi !== undefined) Object.assign(made, { rssiSum: opts.rssi, rssiCount: 1 });
+  return made;
 }
 
 describe('correctForCollisions', () => {
@@ -106,5 +108,20 @@ describe('groupBleDevices', () => {
     expect(groups).toHaveLength(2 + 4);
     const phone = groups.find((g) => !g.stable && g.firstMs === 0)!;
     expect([phone.firstMs, phone.lastMs]).toEqual([0, 40 * MINUTE]);
+  });
+
+  it('continues the chain nearest in RSSI when two phones of one make rotate at once', () => {
+    const groups = groupBleDevices([
+      // Phone A near the sensor, phone B across the room; both rotate at about 10 minutes.
+      entry('a1', 'resolvable', { signature: 'iphone', first: 0, last: 10 * MINUTE, rssi: -55 }),
+      entry('b1', 'resolvable', { signature: 'iphone', first: 0, last: 10 * MINUTE + 3_000, rssi: -85 }),
+      entry('a2', 'resolvable', { signature: 'iphone', first: 10 * MINUTE + 4_000, last: 30 * MINUTE, rssi: -57 }),
+      entry('b2', 'resolvable', { signature: 'iphone', first: 10 * MINUTE + 5_000, last: 20 * MINUTE, rssi: -84 }),
+    ]);
+    expect(groups).toHaveLength(2);
+    expect(groups.map((g) => [g.maxRssi, g.lastMs])).toEqual([
+      [-55, 30 * MINUTE],
+      [-84, 20 * MINUTE],
+    ]);
   });
 });

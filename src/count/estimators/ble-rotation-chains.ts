@@ -21,6 +21,19 @@ const ROTATION_OVERLAP_MS = 5_000;
  * store came out 29% under; at 30 s, 15%).
  */
 const ROTATION_GAP_MS = 30_000;
+/**
+ * Where several chains of the signature fell silent in time, the new address continues the one
+ * whose RSSI is nearest its own: a phone moves little in the seconds of its rotation, two phones
+ * of one make at different spots read apart. One dB of RSSI difference weighs as much as this
+ * long a silence.
+ */
+const SILENCE_MS_PER_DB = 2_000;
+
+/** A phone's chain of rotating addresses so far, and the mean RSSI of its latest address. */
+interface Chain {
+  group: DeviceGroup;
+  rssi: number;
+}
 
 export function chainRotations(entries: Iterable<TokenEntry>): DeviceGroup[] {
   const stable: DeviceGroup[] = [];
@@ -30,22 +43,31 @@ export function chainRotations(entries: Iterable<TokenEntry>): DeviceGroup[] {
     else rotating.push(entry);
   }
   rotating.sort((a, b) => a.firstMs - b.firstMs);
-  const chainsBySignature = new Map<string | null, DeviceGroup[]>();
+  const chainsBySignature = new Map<string | null, Chain[]>();
   const chains: DeviceGroup[] = [];
   for (const entry of rotating) {
     let candidates = chainsBySignature.get(entry.signature);
     if (candidates === undefined) chainsBySignature.set(entry.signature, (candidates = []));
-    // The chain that fell silent most recently before this address appeared.
-    let best: DeviceGroup | undefined;
+    const rssi = entry.meanRssi();
+    let best: Chain | undefined;
+    let bestCost = Number.POSITIVE_INFINITY;
     for (const chain of candidates) {
-      const silentSince = entry.firstMs - chain.lastMs;
-      if (silentSince >= -ROTATION_OVERLAP_MS && silentSince <= ROTATION_GAP_MS && (best === undefined || chain.lastMs > best.lastMs)) best = chain;
+      const silentSince = entry.firstMs - chain.group.lastMs;
+      if (silentSince < -ROTATION_OVERLAP_MS || silentSince > ROTATION_GAP_MS) continue;
+      const apart = Number.isFinite(rssi) && Number.isFinite(chain.rssi) ? Math.abs(rssi - chain.rssi) : 0;
+      const cost = apart + Math.abs(silentSince) / SILENCE_MS_PER_DB;
+      if (cost < bestCost) {
+        best = chain;
+        bestCost = cost;
+      }
     }
-    if (best !== undefined) mergeInto(best, entry);
-    else {
-      const chain = groupOf(entry, false);
+    if (best !== undefined) {
+      mergeInto(best.group, entry);
+      best.rssi = rssi;
+    } else {
+      const chain = { group: groupOf(entry, false), rssi };
       candidates.push(chain);
-      chains.push(chain);
+      chains.push(chain.group);
     }
   }
   return [...stable, ...chains];

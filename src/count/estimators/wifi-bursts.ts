@@ -63,6 +63,7 @@ interface Chain {
 /** Links a class's addresses whose sequence numbers continue; returns the chains and how many links beat chance. */
 function linkBySequence(entries: readonly TokenEntry[]): { chains: DeviceGroup[]; excessLinks: number } {
   const chains: Chain[] = [];
+  /** Chains that may still be continued, by their last sequence number. */
   const open = new Map<number, Chain[]>();
   let links = 0;
   let chanceLinks = 0;
@@ -73,12 +74,9 @@ function linkBySequence(entries: readonly TokenEntry[]): { chains: DeviceGroup[]
     chanceLinks += ((i - recentStart) * (LINK_STEP - 1)) / SEQUENCE_SPACE;
     let best: Chain | undefined;
     if (entry.firstSequence >= 0) {
-      for (let step = 1; step < LINK_STEP; step++) {
-        for (const chain of open.get((entry.firstSequence - step + SEQUENCE_SPACE) % SEQUENCE_SPACE) ?? []) {
-          const gap = entry.firstMs - chain.group.lastMs;
-          if (gap >= -SCAN_GAP_MS && gap <= LINK_GAP_MS && (best === undefined || chain.group.lastMs > best.group.lastMs)) best = chain;
-        }
-        if (best !== undefined) break;
+      for (let step = 1; step < LINK_STEP && best === undefined; step++) {
+        const candidates = open.get((entry.firstSequence - step + SEQUENCE_SPACE) % SEQUENCE_SPACE);
+        if (candidates !== undefined) best = latestContinuable(candidates, entry.firstMs);
       }
     }
     if (best === undefined) {
@@ -96,6 +94,26 @@ function linkBySequence(entries: readonly TokenEntry[]): { chains: DeviceGroup[]
     else list.push(best);
   }
   return { chains: chains.map((chain) => chain.group), excessLinks: links - chanceLinks };
+}
+
+/**
+ * The chain of `candidates` that fell silent last within LINK_GAP_MS before `timeMs`. Chains
+ * silent for longer are dropped from the list on the way: entries come in time order, so they
+ * can never be continued again.
+ */
+function latestContinuable(candidates: Chain[], timeMs: number): Chain | undefined {
+  let best: Chain | undefined;
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const chain = candidates[i]!;
+    const gap = timeMs - chain.group.lastMs;
+    if (gap > LINK_GAP_MS) {
+      candidates[i] = candidates[candidates.length - 1]!;
+      candidates.pop();
+    } else if (gap >= -SCAN_GAP_MS && (best === undefined || chain.group.lastMs > best.group.lastMs)) {
+      best = chain;
+    }
+  }
+  return best;
 }
 
 /** A class's addresses as scans: runs less than SCAN_GAP_MS apart. */
