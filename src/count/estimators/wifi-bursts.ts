@@ -55,16 +55,21 @@ interface Scan {
   maxRssi: number;
 }
 
+/** A chain of addresses linked so far: its members' entries and where its counter stands. */
 interface Chain {
-  group: DeviceGroup;
+  members: TokenEntry[];
+  lastMs: number;
   lastSequence: number;
 }
 
-/** Links a class's addresses whose sequence numbers continue; returns the chains and how many links beat chance. */
-function linkBySequence(entries: readonly TokenEntry[]): { chains: DeviceGroup[]; excessLinks: number } {
+/**
+ * Links a class's addresses (in time order) whose sequence numbers continue; returns the chains
+ * and how many links beat chance. Chains are plain lists until the class is found to continue.
+ */
+function linkBySequence(entries: readonly TokenEntry[]): { chains: Chain[]; excessLinks: number } {
   const chains: Chain[] = [];
   /** Chains that may still be continued, by their last sequence number. */
-  const open = new Map<number, Chain[]>();
+  const open: (Chain[] | undefined)[] = new Array(SEQUENCE_SPACE);
   let links = 0;
   let chanceLinks = 0;
   let recentStart = 0;
@@ -75,25 +80,24 @@ function linkBySequence(entries: readonly TokenEntry[]): { chains: DeviceGroup[]
     let best: Chain | undefined;
     if (entry.firstSequence >= 0) {
       for (let step = 1; step < LINK_STEP && best === undefined; step++) {
-        const candidates = open.get((entry.firstSequence - step + SEQUENCE_SPACE) % SEQUENCE_SPACE);
+        const candidates = open[(entry.firstSequence - step + SEQUENCE_SPACE) % SEQUENCE_SPACE];
         if (candidates !== undefined) best = latestContinuable(candidates, entry.firstMs);
       }
     }
     if (best === undefined) {
-      best = { group: groupOf(entry, true), lastSequence: entry.lastSequence };
+      best = { members: [entry], lastMs: entry.lastMs, lastSequence: entry.lastSequence };
       chains.push(best);
     } else {
       links++;
-      const list = open.get(best.lastSequence)!;
+      const list = open[best.lastSequence]!;
       list.splice(list.indexOf(best), 1);
-      mergeInto(best.group, entry);
+      best.members.push(entry);
+      best.lastMs = Math.max(best.lastMs, entry.lastMs);
       best.lastSequence = entry.lastSequence;
     }
-    const list = open.get(best.lastSequence);
-    if (list === undefined) open.set(best.lastSequence, [best]);
-    else list.push(best);
+    if (best.lastSequence >= 0) (open[best.lastSequence] ??= []).push(best);
   }
-  return { chains: chains.map((chain) => chain.group), excessLinks: links - chanceLinks };
+  return { chains, excessLinks: links - chanceLinks };
 }
 
 /**
@@ -105,15 +109,22 @@ function latestContinuable(candidates: Chain[], timeMs: number): Chain | undefin
   let best: Chain | undefined;
   for (let i = candidates.length - 1; i >= 0; i--) {
     const chain = candidates[i]!;
-    const gap = timeMs - chain.group.lastMs;
+    const gap = timeMs - chain.lastMs;
     if (gap > LINK_GAP_MS) {
       candidates[i] = candidates[candidates.length - 1]!;
       candidates.pop();
-    } else if (gap >= -SCAN_GAP_MS && (best === undefined || chain.group.lastMs > best.group.lastMs)) {
+    } else if (gap >= -SCAN_GAP_MS && (best === undefined || chain.lastMs > best.lastMs)) {
       best = chain;
     }
   }
   return best;
+}
+
+/** A chain as one device. */
+function chainGroup(chain: Chain): DeviceGroup {
+  const group = groupOf(chain.members[0]!, true);
+  for (let i = 1; i < chain.members.length; i++) mergeInto(group, chain.members[i]!);
+  return group;
 }
 
 /** A class's addresses as scans: runs less than SCAN_GAP_MS apart. */
@@ -204,7 +215,7 @@ export function estimateWifiDevices(entries: readonly TokenEntry[], context: Est
     members.sort((a, b) => a.firstMs - b.firstMs);
     const { chains, excessLinks } = linkBySequence(members);
     if (members.length > 3 && excessLinks >= CONTINUITY_SHARE * (members.length - 1)) {
-      identified.push(...chains);
+      identified.push(...chains.map(chainGroup));
       chained += chains.length;
     } else {
       unlinked.push(estimateClass(members, context));
