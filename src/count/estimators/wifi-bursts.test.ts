@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EstimateContext } from '../estimator.js';
 import { TokenEntry } from '../tally.js';
-import { estimateWifiDevices } from './wifi-bursts.js';
+import { estimateWifiDevices, roundKeepingTotal } from './wifi-bursts.js';
 
 const HOUR_MS = Date.UTC(2026, 0, 12, 10);
 const MINUTE = 60_000;
@@ -103,5 +103,12 @@ describe('the Wi-Fi burst estimator', () => {
     expect(estimate.devices).toBe(2);
     expect(estimate.zones).toEqual({ room: 1, corridor: 1 });
     expect(estimate.occupancy.every((n) => n === 1)).toBe(true);
+  });
+
+  it('rounds fractions of devices per zone so that they add up to the rounded total', () => {
+    expect(roundKeepingTotal({ inside: 33.5, nearby: 5.6 })).toEqual({ inside: 33, nearby: 6 });
+    expect(roundKeepingTotal({ inside: 2.4, nearby: 0.4, street: 0.4 })).toEqual({ inside: 2, nearby: 1, street: 0 });
+    expect(roundKeepingTotal({ inside: 3, nearby: 0 })).toEqual({ inside: 3, nearby: 0 });
+    expect(roundKeepingTotal({})).toEqual({});
   });
 });

@@ -193,6 +193,22 @@ function estimateClass(entries: readonly TokenEntry[], context: EstimateContext)
   return { devices, zones, occupancy: devicesPerSlot(inside, context, tau) };
 }
 
+/**
+ * Whole devices per zone from fractions, so that they add up to the rounded total (largest
+ * remainders first): zones rounded one by one could add up to more devices than were counted.
+ */
+export function roundKeepingTotal(counts: Record<string, number>): Record<string, number> {
+  const names = Object.keys(counts);
+  const whole = Object.fromEntries(names.map((name) => [name, Math.floor(counts[name]!)]));
+  const total = Math.round(names.reduce((sum, name) => sum + counts[name]!, 0));
+  let left = total - names.reduce((sum, name) => sum + whole[name]!, 0);
+  for (const name of [...names].sort((a, b) => (counts[b]! % 1) - (counts[a]! % 1))) {
+    if (left-- <= 0) break;
+    whole[name]!++;
+  }
+  return whole;
+}
+
 function addZones(into: Record<string, number>, from: Record<string, number>): void {
   for (const [name, n] of Object.entries(from)) into[name] = (into[name] ?? 0) + n;
 }
@@ -231,7 +247,7 @@ export function estimateWifiDevices(entries: readonly TokenEntry[], context: Est
   );
   return {
     devices: correctForCollisions(stable, context.tokenBits) + chained + Math.round(unlinked.reduce((sum, e) => sum + e.devices, 0)),
-    zones: Object.fromEntries(Object.entries(zones).map(([name, n]) => [name, Math.round(n)])),
+    zones: roundKeepingTotal(zones),
     occupancy,
     dwell: dwellHistogram(present, (context.span.endMs - context.span.startMs) / 60_000),
   };
