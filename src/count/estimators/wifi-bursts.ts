@@ -27,11 +27,10 @@
  * the mean scan rate, and a class of phones that all scan slowly (or fast) is under- (or over-)
  * counted by as much as their rate differs from it.
  */
-import { correctForCollisions } from '../collisions.js';
-import { countOccupancy, countZones, dwellHistogram, groupOf, inPremises, mergeInto, type DeviceGroup } from '../device-groups.js';
+import { countZones, estimateFromGroups, groupOf, mergeInto, type DeviceGroup } from '../device-groups.js';
 import { premisesMinimum, type DeviceEstimate, type DeviceEstimator, type EstimateContext } from '../estimator.js';
 import type { TokenEntry } from '../tally.js';
-import { SLOT_MS } from '../windows.js';
+import { SLOT_MS, slotIndex } from '../windows.js';
 
 /** A randomised address heard over this span is kept by its device for the window. */
 const STABLE_SPAN_MS = 60_000;
@@ -160,7 +159,7 @@ function unmergedRate(observed: number, tau: number): number {
 function devicesPerSlot(scans: readonly Scan[], context: EstimateContext, tau: number): number[] {
   const { span, slots } = context;
   const counts = new Array<number>(slots).fill(0);
-  for (const scan of scans) counts[Math.min(slots - 1, Math.floor((scan.firstMs - span.startMs) / SLOT_MS))]!++;
+  for (const scan of scans) counts[slotIndex(span, scan.firstMs)]!++;
   const perDeviceMs = SCANS_PER_MINUTE / 60_000;
   return counts.map((count, slot) => {
     const slotMs = Math.min(SLOT_MS, span.endMs - (span.startMs + slot * SLOT_MS));
@@ -225,31 +224,22 @@ export function estimateWifiDevices(entries: readonly TokenEntry[], context: Est
     if (members === undefined) byClass.set(entry.signature, [entry]);
     else members.push(entry);
   }
-  let chained = 0;
   const unlinked: ClassEstimate[] = [];
   for (const members of byClass.values()) {
     members.sort((a, b) => a.firstMs - b.firstMs);
     const { chains, excessLinks } = linkBySequence(members);
-    if (members.length > 3 && excessLinks >= CONTINUITY_SHARE * (members.length - 1)) {
-      identified.push(...chains.map(chainGroup));
-      chained += chains.length;
-    } else {
-      unlinked.push(estimateClass(members, context));
-    }
+    if (members.length > 3 && excessLinks >= CONTINUITY_SHARE * (members.length - 1)) identified.push(...chains.map(chainGroup));
+    else unlinked.push(estimateClass(members, context));
   }
-  const stable = identified.length - chained;
-  const present = identified.filter((g) => inPremises(g, context.zones));
-  const zones: Record<string, number> = {};
-  addZones(zones, countZones(identified, context.zones));
+  // The identified devices as any estimator of device groups counts them, then the unlinked classes' fractions.
+  const counted = estimateFromGroups(identified, context);
+  const zones = { ...counted.zones };
   for (const estimate of unlinked) addZones(zones, estimate.zones);
-  const occupancy = countOccupancy(present, context.slots).map(
-    (count, slot) => count + Math.round(unlinked.reduce((sum, estimate) => sum + estimate.occupancy[slot]!, 0)),
-  );
   return {
-    devices: correctForCollisions(stable, context.tokenBits) + chained + Math.round(unlinked.reduce((sum, e) => sum + e.devices, 0)),
+    devices: counted.devices + Math.round(unlinked.reduce((sum, e) => sum + e.devices, 0)),
     zones: roundKeepingTotal(zones),
-    occupancy,
-    dwell: dwellHistogram(present, (context.span.endMs - context.span.startMs) / 60_000),
+    occupancy: counted.occupancy.map((count, slot) => count + Math.round(unlinked.reduce((sum, e) => sum + e.occupancy[slot]!, 0))),
+    dwell: counted.dwell,
   };
 }
 
