@@ -14,6 +14,7 @@ import { oneLine, type Logger, type LogFields } from '../log/logger.js';
 import { CaptureFileError, EX_DATAERR, printablePath, type CaptureFileInfo } from './capture-file.js';
 import { SNAP_LENGTH, type PacketBatch, type PacketReader } from './packet-reader.js';
 import { PcapBatchReader } from './pcap-batch-reader.js';
+import type { PhoneMarker } from './phone-marker.js';
 import type { SightingSink } from './sighting.js';
 import type { CaptureSource, SourceKind, SourceStats } from './source.js';
 
@@ -26,6 +27,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface FrameDelivery<Counts extends Record<keyof Counts, number>> {
   /** What became of the frames delivered so far, by verdict. */
   readonly counts: Counts;
+  /** The installer's phone to mark while a calibration runs; null otherwise. */
+  marker: PhoneMarker | null;
   /** Parses `buf[start, start + length)`, a frame of `linkType`, and tells the sink what it was. */
   deliver(linkType: number, buf: Buffer, start: number, length: number, originalLength: number, timeMs: number, sink: SightingSink): void;
 }
@@ -163,6 +166,10 @@ export class CaptureFileSource<Counts extends Record<keyof Counts, number>> impl
   async stop(): Promise<void> {
     this.stopped = true;
     this.interrupt?.();
+  }
+
+  mark(marker: PhoneMarker | null): void {
+    this.fileKind.delivery.marker = marker;
   }
 
   /**

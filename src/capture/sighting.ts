@@ -32,10 +32,31 @@ export interface Sighting {
    * AD types, the manufacturer's company id, the service UUIDs; never payload that changes).
    */
   signature: number;
+  /**
+   * Where the frame's information elements (Wi-Fi) or advertising data (BLE) lie in the buffer
+   * the parser was given: `[payloadStart, payloadEnd)`; empty when it has none or was cut short.
+   * Meaningful only while the frame is delivered: the delivery looks there for a PhoneMarker.
+   */
+  payloadStart: number;
+  payloadEnd: number;
+  /** The installer's marked phone, while a calibration looks for it (see phone-marker.ts). */
+  marked: boolean;
 }
 
 export function emptySighting(source: SourceKind): Sighting {
-  return { source, timeMs: 0, address: 0, addressType: 0, rssi: Number.NaN, channel: 0, sequence: -1, signature: 0 };
+  return {
+    source,
+    timeMs: 0,
+    address: 0,
+    addressType: 0,
+    rssi: Number.NaN,
+    channel: 0,
+    sequence: -1,
+    signature: 0,
+    payloadStart: 0,
+    payloadEnd: 0,
+    marked: false,
+  };
 }
 
 export interface SightingSink {

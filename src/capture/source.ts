@@ -2,6 +2,7 @@
  * A capture source: where frames come from (a capture file, a monitor interface, a Bluetooth
  * controller, a simulation). The rest of footfall sees sources only through this interface.
  */
+import type { PhoneMarker } from './phone-marker.js';
 import type { SightingSink } from './sighting.js';
 
 export type SourceKind = 'wifi' | 'ble';
@@ -29,4 +30,6 @@ export interface CaptureSource {
    */
   state?(): string;
   listening?(): boolean;
+  /** From now on, marks the frames of the installer's phone (null: none), for `footfall calibrate`. */
+  mark?(marker: PhoneMarker | null): void;
 }

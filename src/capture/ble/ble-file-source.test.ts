@@ -6,7 +6,8 @@ import { createLogger, silentLogger, type Logger } from '../../log/logger.js';
 import { advertisingPdu, btleRfFrame, h4WithPhdr, hciCommand, leAdvertisingReport, linkLayerPacket, nordicBleFrame, PDU_TYPE } from '../../sim/ble-frames.js';
 import { BtsnoopWriter, MemorySink } from '../../sim/pcap-writer.js';
 import { CaptureFileError } from '../capture-file.js';
-import type { Sighting, SightingSink } from '../sighting.js';
+import type { SightingSink } from '../sighting.js';
+import { heardFields, type HeardFields } from '../sighting.fixtures.js';
 import { pcapFile, pcapngFile, tempCaptureDir } from '../wifi/synthetic-frames.fixtures.js';
 import { BleFileSource } from './ble-file-source.js';
 
@@ -21,12 +22,12 @@ const A = 0x5a_00_00_00_00_01;
 const B = 0xc3_00_00_00_00_02;
 
 function collector(onSighting?: (count: number) => void) {
-  const sightings: Sighting[] = [];
+  const sightings: HeardFields[] = [];
   const malformedTimes: number[] = [];
   const sink: SightingSink = {
     onSighting(sighting) {
       expect(sighting.source).toBe('ble');
-      sightings.push({ ...sighting });
+      sightings.push(heardFields(sighting));
       onSighting?.(sightings.length);
     },
     onMalformed(source, timeMs) {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { Random } from '../../sim/random.js';
 import type { Sighting, SightingSink } from '../sighting.js';
+import { heardFields, type HeardFields } from '../sighting.fixtures.js';
 import { advertisingSignature } from './advertising-signature.js';
 import { formatAddress, type BleDeviceKind } from '../../sim/ble-venue.js';
 import { BleLiveSource, INIT_RETRY_MS, makeScanPassive, parseAddress, TABLE_SWEEP_MS, type BleLiveSourceOptions } from './ble-live-source.js';
@@ -18,11 +19,11 @@ function recordingLogger(): { logger: Logger; lines: string[] } {
 }
 
 /** Keeps a copy of every sighting, as a sink must. */
-function recordingSink(): SightingSink & { sightings: Sighting[]; malformed: number } {
+function recordingSink(): SightingSink & { sightings: HeardFields[]; malformed: number } {
   const sink = {
-    sightings: [] as Sighting[],
+    sightings: [] as HeardFields[],
     malformed: 0,
-    onSighting: (sighting: Sighting) => void sink.sightings.push({ ...sighting }),
+    onSighting: (sighting: Sighting) => void sink.sightings.push(heardFields(sighting)),
     onMalformed: () => void sink.malformed++,
   };
   return sink;
@@ -68,7 +69,7 @@ function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
   return groups;
 }
 
-function rssiSum(sightings: readonly Sighting[]): number {
+function rssiSum(sightings: readonly HeardFields[]): number {
   return sightings.reduce((sum, s) => sum + s.rssi, 0);
 }
 

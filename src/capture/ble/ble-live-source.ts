@@ -17,6 +17,7 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { oneLine, type Logger } from '../../log/logger.js';
+import type { PhoneMarker } from '../phone-marker.js';
 import { emptySighting, type SightingSink } from '../sighting.js';
 import type { CaptureSource, SourceStats } from '../source.js';
 import { advertisingSignature } from './advertising-signature.js';
@@ -188,6 +189,8 @@ export class BleLiveSource implements CaptureSource {
 
   private readonly adapterName: string;
   private readonly sighting = emptySighting('ble');
+  /** The installer's phone to mark while a calibration runs; null otherwise. */
+  private marker: PhoneMarker | null = null;
   /** noble's gap entries as they were at the last sweep: gap.js replaces an address's entry with each report. */
   private readonly gapEntriesAtLastSweep = new WeakSet<object>();
   private currentState = 'not started';
@@ -237,6 +240,10 @@ export class BleLiveSource implements CaptureSource {
   /** Advertisements received since run() began; the controller reports no drops. */
   stats(): SourceStats {
     return { frames: this.framesRead, dropped: 0 };
+  }
+
+  mark(marker: PhoneMarker | null): void {
+    this.marker = marker;
   }
 
   /** Ends the run (it resolves); stop() before run() makes run() return at once. */
@@ -450,6 +457,7 @@ export class BleLiveSource implements CaptureSource {
       sighting.addressType = addressType;
       sighting.rssi = peripheral.rssi === RSSI_UNAVAILABLE ? Number.NaN : peripheral.rssi;
       sighting.signature = advertisingSignature(peripheral.advertisement);
+      sighting.marked = this.marker !== null && this.marker.matchesAdvertisement(peripheral.advertisement);
       this.sink!.onSighting(sighting);
     } catch (error) {
       this.end({ error });

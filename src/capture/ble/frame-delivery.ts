@@ -2,6 +2,7 @@
  * From a captured BLE frame to the sink: parse, count the verdict, hand each advertiser the
  * frame names to the sink as the one reused Sighting.
  */
+import type { PhoneMarker } from '../phone-marker.js';
 import { emptySighting, type Sighting, type SightingSink } from '../sighting.js';
 import { BleVerdict, LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, parseBleFrame } from './ble-frame.js';
 import { BTSNOOP_DATALINK_H4, BTSNOOP_DATALINK_HCI } from './btsnoop-reader.js';
@@ -22,10 +23,14 @@ function frameLinkType(linkType: number): number {
 export class BleFrameDelivery {
   readonly counts: BleVerdictCounts = { accepted: 0, ignored: 0, malformed: 0, badCrc: 0 };
   private readonly sighting = emptySighting('ble');
+  /** The installer's phone to mark while a calibration runs; null otherwise. */
+  marker: PhoneMarker | null = null;
   private sink: SightingSink | undefined;
   private timeMs = 0;
+  private buf: Uint8Array = new Uint8Array(0);
   private readonly emit = (sighting: Sighting): void => {
     sighting.timeMs = this.timeMs;
+    sighting.marked = this.marker !== null && this.marker.matchesAdvertisingData(this.buf, sighting.payloadStart, sighting.payloadEnd);
     this.sink!.onSighting(sighting);
   };
 
@@ -36,6 +41,7 @@ export class BleFrameDelivery {
   deliver(linkType: number, buf: Buffer, start: number, length: number, _originalLength: number, timeMs: number, sink: SightingSink): void {
     this.sink = sink;
     this.timeMs = timeMs;
+    this.buf = buf;
     switch (parseBleFrame(frameLinkType(linkType), buf, start, length, this.sighting, this.emit)) {
       case BleVerdict.Accepted:
         this.counts.accepted++;

@@ -9,7 +9,8 @@ import {
   leExtendedAdvertisingReport,
   type AdvertisingContent,
 } from '../../sim/ble-frames.js';
-import { emptySighting, type Sighting } from '../sighting.js';
+import { emptySighting } from '../sighting.js';
+import { heardFields, type HeardFields } from '../sighting.fixtures.js';
 import { advertisingSignature } from './advertising-signature.js';
 import { BleVerdict, LINKTYPE_BLUETOOTH_HCI_H4, LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, parseBleFrame } from './ble-frame.js';
 
@@ -26,9 +27,9 @@ const A = 0x00_1a_7d_01_02_03;
 const B = 0x7b_00_00_00_00_02;
 const C = 0xf0_00_00_00_00_03;
 
-function parse(linkType: number, frame: Uint8Array): { verdict: BleVerdict; sightings: Sighting[] } {
-  const sightings: Sighting[] = [];
-  const verdict = parseBleFrame(linkType, Buffer.from(frame), 0, frame.length, emptySighting('ble'), (s) => sightings.push({ ...s }));
+function parse(linkType: number, frame: Uint8Array): { verdict: BleVerdict; sightings: HeardFields[] } {
+  const sightings: HeardFields[] = [];
+  const verdict = parseBleFrame(linkType, Buffer.from(frame), 0, frame.length, emptySighting('ble'), (s) => sightings.push(heardFields(s)));
   return { verdict, sightings };
 }
 const received = (h4: Uint8Array) => parse(LINKTYPE_BLUETOOTH_HCI_H4_WITH_PHDR, h4WithPhdr(true, h4));

@@ -83,6 +83,8 @@ function walkReports(subevent: number, reports: number, buf: Uint8Array, start: 
         out.channel = 0;
         out.sequence = -1;
         out.signature = dataEnd > dataAt ? advertisingSignature(parseAdvertisingData(buf, dataAt, dataEnd)) : 0;
+        out.payloadStart = dataAt;
+        out.payloadEnd = dataEnd;
         emit(out);
       }
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ADVERTISING_ACCESS_ADDRESS, advertisingPdu, encodeAdvertisingData, linkLayerPacket, PDU_TYPE, type AdvertisingContent } from '../../sim/ble-frames.js';
-import { emptySighting, type Sighting } from '../sighting.js';
+import { emptySighting } from '../sighting.js';
+import { heardFields, type HeardFields } from '../sighting.fixtures.js';
 import { advertisingSignature, parseAdvertisingData } from './advertising-signature.js';
 import { BleVerdict, LINKTYPE_BLUETOOTH_LE_LL, parseBleFrame } from './ble-frame.js';
 import { CrcStatus, parseLinkLayerPacket, PhysicalChannel } from './link-layer.js';
@@ -17,9 +18,9 @@ const ADDRESS = 0x5a_11_22_33_44_55;
 const TARGET = 0x4b_66_77_88_99_aa;
 
 /** Parses a LINKTYPE_BLUETOOTH_LE_LL frame; returns the verdict and the sightings emitted. */
-function parse(frame: Uint8Array): { verdict: BleVerdict; sightings: Sighting[] } {
-  const sightings: Sighting[] = [];
-  const verdict = parseBleFrame(LINKTYPE_BLUETOOTH_LE_LL, Buffer.from(frame), 0, frame.length, emptySighting('ble'), (s) => sightings.push({ ...s }));
+function parse(frame: Uint8Array): { verdict: BleVerdict; sightings: HeardFields[] } {
+  const sightings: HeardFields[] = [];
+  const verdict = parseBleFrame(LINKTYPE_BLUETOOTH_LE_LL, Buffer.from(frame), 0, frame.length, emptySighting('ble'), (s) => sightings.push(heardFields(s)));
   return { verdict, sightings };
 }
 

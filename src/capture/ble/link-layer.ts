@@ -92,11 +92,14 @@ export function parseLinkLayerPacket(
     case SCAN_RSP:
       if (payloadEnd - payload < ADDRESS_LENGTH) return BleVerdict.Malformed;
       out.signature = advertisingSignature(parseAdvertisingData(buf, payload + ADDRESS_LENGTH, payloadEnd));
+      out.payloadStart = payload + ADDRESS_LENGTH;
+      out.payloadEnd = payloadEnd;
       break;
     case ADV_DIRECT_IND:
       // AdvA and TargetA, no advertising data.
       if (payloadEnd - payload < 2 * ADDRESS_LENGTH) return BleVerdict.Malformed;
       out.signature = 0;
+      out.payloadStart = out.payloadEnd = payload;
       break;
     default:
       return BleVerdict.Ignored;

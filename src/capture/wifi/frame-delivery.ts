@@ -2,6 +2,7 @@
  * From a captured frame to the sink, for every Wi-Fi source (files and live interfaces): parse,
  * count the verdict, hand an accepted frame to the sink as the one reused Sighting.
  */
+import type { PhoneMarker } from '../phone-marker.js';
 import { emptySighting, type SightingSink } from '../sighting.js';
 import { FrameVerdict, parseWifiFrame, type WifiParseOptions } from './frame.js';
 
@@ -19,6 +20,8 @@ export interface WifiVerdictCounts {
 export class WifiFrameDelivery {
   readonly counts: WifiVerdictCounts = { accepted: 0, ignored: 0, malformed: 0, badFcs: 0 };
   private readonly sighting = emptySighting('wifi');
+  /** The installer's phone to mark while a calibration runs; null otherwise. */
+  marker: PhoneMarker | null = null;
 
   constructor(private readonly parseOptions: WifiParseOptions) {}
 
@@ -28,6 +31,7 @@ export class WifiFrameDelivery {
       case FrameVerdict.Accepted:
         this.counts.accepted++;
         this.sighting.timeMs = timeMs;
+        this.sighting.marked = this.marker !== null && this.marker.matchesProbeElements(buf, this.sighting.payloadStart, this.sighting.payloadEnd);
         sink.onSighting(this.sighting);
         break;
       case FrameVerdict.Ignored:

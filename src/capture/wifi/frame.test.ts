@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptySighting } from '../sighting.js';
+import { heardFields } from '../sighting.fixtures.js';
 import { FrameVerdict, parseWifiFrame } from './frame.js';
 import {
   avsHeader,
@@ -29,7 +30,7 @@ function parse(linkType: number, frame: Buffer, checkFcs = true, originalLength 
   const [atStart, inBatch] = [0, 36].map((start) => {
     const out = emptySighting('wifi');
     const verdict = parseWifiFrame(linkType, inPcapBuffer(frame, start), start, length, out, { checkFcs }, originalLength);
-    return { verdict, out };
+    return { verdict, out: heardFields(out) };
   });
   expect(inBatch).toEqual(atStart);
   return atStart!;

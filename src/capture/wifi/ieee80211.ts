@@ -30,7 +30,7 @@ const SEQUENCE_CONTROL_OFFSET = 22;
 
 /**
  * Parses the 802.11 frame in `buf[start, end)` and, for a probe request, fills `out.address`
- * (addr2, the transmitter), `out.sequence` and `out.signature`. `complete` is false when the
+ * (addr2, the transmitter), `out.sequence`, `out.signature` and where its elements lie. `complete` is false when the
  * capture cut the frame short (snap length): such a frame counts when its header is whole, with
  * signature 0, since a partial element list would give a partial signature.
  */
@@ -44,6 +44,8 @@ export function parseProbeRequest(buf: Buffer, start: number, end: number, compl
 
   out.address = readU48BE(buf, start + ADDR2_OFFSET);
   out.sequence = readU16LE(buf, start + SEQUENCE_CONTROL_OFFSET) >>> 4;
+  out.payloadStart = start + headerLength;
+  out.payloadEnd = complete ? end : out.payloadStart;
   if (!complete) {
     out.signature = 0;
     return FrameVerdict.Accepted;

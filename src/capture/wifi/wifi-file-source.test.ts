@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger, type Logger } from '../../log/logger.js';
 import { CaptureFileError } from '../capture-file.js';
 import type { Sighting, SightingSink } from '../sighting.js';
+import { heardFields, type HeardFields } from '../sighting.fixtures.js';
 import {
   element,
   pcapFile,
@@ -29,20 +30,20 @@ const { dir } = temp;
 const file = (content: Buffer) => temp.write(content);
 
 interface Collected {
-  sightings: Sighting[];
+  sightings: HeardFields[];
   malformedTimes: number[];
   sink: SightingSink;
 }
 
 function collector(onSighting?: (sighting: Sighting, count: number) => void): Collected {
-  const sightings: Sighting[] = [];
+  const sightings: HeardFields[] = [];
   const malformedTimes: number[] = [];
   return {
     sightings,
     malformedTimes,
     sink: {
       onSighting(sighting) {
-        sightings.push({ ...sighting });
+        sightings.push(heardFields(sighting));
         onSighting?.(sighting, sightings.length);
       },
       onMalformed(source, timeMs) {
@@ -70,7 +71,7 @@ function openFileDescriptors(): number {
 
 /** First octet of a 48-bit address: bit 1 is "locally administered", bit 0 "group". */
 const firstOctet = (address: number) => Math.floor(address / 2 ** 40);
-const distinct = (sightings: Sighting[]) => new Set(sightings.map((s) => s.address));
+const distinct = (sightings: HeardFields[]) => new Set(sightings.map((s) => s.address));
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
 const radiotapHeader = radiotap([0x0000082e], [field.flags(0x10), field.rate(2), field.channel(2437), field.dbmSignal(-58), field.antenna(0)]);

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { oneLine, type Logger } from '../../log/logger.js';
 import { linkTypeName } from '../capture-file.js';
 import { LivePcap, type LivePcapStats } from '../libpcap.js';
+import type { PhoneMarker } from '../phone-marker.js';
 import type { SightingSink } from '../sighting.js';
 import type { CaptureSource, SourceStats } from '../source.js';
 import { PROBE_REQUEST_FILTER, WifiFrameDelivery, type WifiVerdictCounts } from './frame-delivery.js';
@@ -137,6 +138,10 @@ export class WifiLiveSource implements CaptureSource {
 
   frameCounts(): WifiVerdictCounts {
     return { ...this.delivery.counts };
+  }
+
+  mark(marker: PhoneMarker | null): void {
+    this.delivery.marker = marker;
   }
 
   /** Ends the run (it resolves); stop() before run() makes run() return at once. */
