@@ -1,20 +1,21 @@
 /**
  * `footfall run`, composed: the monitor interface and channel plan, the Sensor on live captures
  * (the Wi-Fi interface, the Bluetooth adapter) with the wall clock, the clock monitor, the status
- * file for `footfall status`, and systemd's readiness and watchdog. Each part starts in that
+ * file for `footfall status`, the answers to `footfall calibrate`, and systemd's readiness and
+ * watchdog. Each part starts in that
  * order and stops in the reverse one.
  *
  * Wi-Fi is the sensor's main source: an interface that cannot be opened stops the daemon.
  * Bluetooth is optional: without a usable adapter the daemon counts Wi-Fi alone and says why.
  */
-import { BleLiveSource } from '../capture/ble/ble-live-source.js';
-import type { CaptureSource, SourceKind } from '../capture/source.js';
-import { MonitorInterface } from '../capture/wifi/monitor-interface.js';
-import { WifiLiveSource } from '../capture/wifi/wifi-live-source.js';
+import type { SourceKind } from '../capture/source.js';
+import type { MonitorInterface } from '../capture/wifi/monitor-interface.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { displayUrl } from '../publish/broker-url.js';
+import { CalibrationResponder } from './calibration-exchange.js';
 import { ClockMonitor } from './clock.js';
+import { liveSources, monitorInterfaceOf } from './live-sources.js';
 import { Sensor } from './sensor.js';
 import { diskSpace, StatusFileWriter, type DaemonStatus } from './status-file.js';
 import { SystemdNotifier } from './systemd-notify.js';
@@ -27,6 +28,7 @@ export class Daemon {
   private sensor: Sensor | undefined;
   private clock: ClockMonitor | undefined;
   private statusFile: StatusFileWriter | undefined;
+  private calibration: CalibrationResponder | undefined;
   private notifier: SystemdNotifier | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private capturing: Promise<void> | undefined;
@@ -47,33 +49,10 @@ export class Daemon {
     try {
       let captureInterface: string | null = null;
       if (wifi.enabled) {
-        this.monitor = new MonitorInterface({
-          interface: wifi.interface,
-          createMonitor: wifi.create_monitor,
-          monitorInterface: wifi.monitor_interface,
-          channels: wifi.channels,
-          hopMs: wifi.hop_ms,
-          logger: logger.child('monitor'),
-        });
+        this.monitor = monitorInterfaceOf(config, logger);
         captureInterface = await this.monitor.start();
       }
       const sourceKinds: SourceKind[] = [...(wifi.enabled ? (['wifi'] as const) : []), ...(ble.enabled ? (['ble'] as const) : [])];
-      const createSources = (): CaptureSource[] => [
-        ...(captureInterface === null
-          ? []
-          : [
-              new WifiLiveSource({
-                interface: captureInterface,
-                linkType: wifi.link_type,
-                checkFcs: wifi.check_fcs,
-                bufferKb: wifi.buffer_kb,
-                logger: logger.child('capture'),
-              }),
-            ]),
-        ...(ble.enabled
-          ? [new BleLiveSource({ adapter: ble.adapter, passive: ble.passive, stallSeconds: ble.stall_seconds, logger: logger.child('ble') })]
-          : []),
-      ];
       const sensor = (this.sensor = new Sensor({
         config,
         logger,
@@ -83,7 +62,7 @@ export class Daemon {
         interactive: true,
         requireSync: config.clock.require_sync,
         sourceKinds,
-        createSources,
+        createSources: () => liveSources(config, captureInterface, logger),
         versions: this.versions,
       }));
       await sensor.start();
@@ -98,6 +77,8 @@ export class Daemon {
       await this.clock.start({ onSyncChange: (synced) => sensor.clockSyncChanged(synced), onStep: (delta) => sensor.clockStepped(delta) });
       this.statusFile = new StatusFileWriter(config.paths.runtime_dir, () => this.status(captureInterface, startedAt));
       this.statusFile.start();
+      this.calibration = new CalibrationResponder(config.paths.runtime_dir, sensor, logger.child('calibrate'));
+      this.calibration.start();
       const listeningOn = [captureInterface, ble.enabled ? `hci${ble.adapter}` : null].filter((name) => name !== null).join(' and ');
       this.notifier = SystemdNotifier.fromEnvironment(process.env, logger.child('systemd'));
       await this.notifier?.notify('READY=1', `STATUS=capturing on ${listeningOn}`);
@@ -129,6 +110,7 @@ export class Daemon {
   private async stopOnce(): Promise<void> {
     clearInterval(this.watchdogTimer);
     await this.notifier?.notify('STOPPING=1');
+    this.calibration?.stop();
     this.statusFile?.stop();
     this.clock?.stop();
     await this.sensor?.stop();

@@ -3,11 +3,13 @@
  * publisher into one sensor. `run`, `replay` and `demo` all build a Sensor; they differ only in
  * the sources they give it and in the clock (capture time or the wall clock).
  */
+import type { PhoneMarker } from '../capture/phone-marker.js';
 import type { CaptureSource, SourceKind } from '../capture/source.js';
 import type { Config } from '../config/schema.js';
 import type { EstimatorSet } from '../count/estimator.js';
 import type { Logger } from '../log/logger.js';
 import { IgnoreList } from '../privacy/ignore-list.js';
+import { MarkedPhoneTap, type MarkedSampleListener } from '../privacy/marked-phone-tap.js';
 import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
 import type { MqttPublisher, PublisherState } from '../publish/mqtt-publisher.js';
@@ -79,6 +81,8 @@ const LATE_FRAME_GRACE_MS = 2000;
 export class Sensor {
   private store: Store | undefined;
   private privacy: Pseudonymizer | undefined;
+  /** Where the sources deliver: the Pseudonymizer, behind the tap that `footfall calibrate` listens on. */
+  private tap: MarkedPhoneTap | undefined;
   private pipeline: Pipeline | undefined;
   private sources: CaptureSource[] = [];
   private publisher: MqttPublisher | undefined;
@@ -117,6 +121,7 @@ export class Sensor {
       ignore,
       logger: logger.child('privacy'),
     }));
+    this.tap = new MarkedPhoneTap(privacy);
     const pipeline = (this.pipeline = new Pipeline({
       sensorId: config.sensor.id,
       sources: this.options.sourceKinds,
@@ -196,7 +201,24 @@ export class Sensor {
 
   /** Captures until stop() (live sources). Rejects with the first source's error if one fails. */
   async capture(): Promise<void> {
-    await Promise.all(this.sources.map((source) => source.run(this.privacy!)));
+    await Promise.all(this.sources.map((source) => source.run(this.tap!)));
+  }
+
+  /**
+   * Marks the installer's phone in the sources that can hear it and hands its samples (RSSI and
+   * time) to `listener`, for `footfall calibrate` while the daemon runs; null ends that. Returns
+   * the kinds of source that now look for it.
+   */
+  markPhone(marker: PhoneMarker | null, listener: MarkedSampleListener | null): SourceKind[] {
+    const marking: SourceKind[] = [];
+    for (const source of this.sources) {
+      const wanted = marker !== null && (source.kind === 'wifi' ? marker.marksWifi : marker.marksBle);
+      if (source.mark === undefined) continue;
+      source.mark(wanted ? marker : null);
+      if (wanted) marking.push(source.kind);
+    }
+    this.tap?.listen(marker === null ? null : listener);
+    return marking;
   }
 
   /** The clock monitor's news, for the pipeline. */
