@@ -113,7 +113,7 @@ export function oneOf<const V extends string>(values: readonly V[], spec: Common
  * map can still be set from one environment variable. Names start with a letter: JavaScript puts
  * keys that look like whole numbers ("1") first, whatever the order they were written in.
  */
-const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+export const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 export function namedNumbers(
   spec: Common<Record<string, number>> & { min: number; max: number; unit: string },

@@ -34,6 +34,8 @@ export interface ConfigSources {
   env: Record<string, string | undefined>;
   /** Values from command-line flags, by dotted key. */
   flags?: Record<string, string | undefined>;
+  /** The file's text when it is in hand already (a file about to be written): then it is not read. */
+  text?: string;
 }
 
 function describe(value: unknown): string {
@@ -44,7 +46,7 @@ function describe(value: unknown): string {
 function readFile(sources: ConfigSources, issues: ConfigIssue[]): Record<string, unknown> {
   let content: string;
   try {
-    content = fs.readFileSync(sources.file, 'utf8');
+    content = sources.text ?? fs.readFileSync(sources.file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !sources.fileExplicit) return {};
