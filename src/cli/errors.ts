@@ -11,6 +11,8 @@ export const EXIT = {
   dataError: 65,
   noInput: 66,
   unavailable: 69,
+  cantCreate: 73,
+  noPermission: 77,
   config: 78,
 } as const;
 

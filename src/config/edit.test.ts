@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OperatorError } from '../cli/errors.js';
-import { checkConfigText, editConfigText, NEW_FILE_HEADER, UneditableConfigError, writeConfigFile } from './edit.js';
+import { checkConfigText, ConfigWriteError, editConfigText, NEW_FILE_HEADER, UneditableConfigError, writeConfigFile } from './edit.js';
 import { renderExampleConfig } from './example.js';
 import { loadConfig } from './load.js';
 
@@ -49,14 +48,14 @@ function uneditable(current: string): string {
   throw new Error('expected an UneditableConfigError');
 }
 
-function writeFailure(file: string, text: string): OperatorError {
+function writeFailure(file: string, text: string): ConfigWriteError {
   try {
     writeConfigFile(file, text);
   } catch (err) {
-    if (err instanceof OperatorError) return err;
+    if (err instanceof ConfigWriteError) return err;
     throw err;
   }
-  throw new Error('expected an OperatorError');
+  throw new Error('expected an ConfigWriteError');
 }
 
 const leftovers = (directory: string) => fs.readdirSync(directory).filter((name) => name.endsWith('.tmp'));

@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Document, Node, Pair, YAMLMap } from 'yaml';
-import { OperatorError } from '../cli/errors.js';
 import { ConfigError, loadConfig, type ConfigIssue } from './load.js';
 
 export interface ConfigEdit {
@@ -32,8 +31,11 @@ export class UneditableConfigError extends Error {
 export const NEW_FILE_HEADER =
   '# footfall configuration, written by footfall.\n' + '# footfall config example prints every key with its documentation.\n';
 
-/** sysexits.h EX_CANTCREAT: the output file cannot be created. */
-const EXIT_CANT_CREATE = 73;
+/** The config file cannot be written: an operator's fix (sysexits EX_CANTCREAT), not a bug. */
+export class ConfigWriteError extends Error {
+  override readonly name = 'ConfigWriteError';
+  readonly exitCode = 73;
+}
 
 /** A new file holds settings only, so no one but root and the daemon's group may read them. */
 const NEW_FILE_MODE = 0o640;
@@ -143,7 +145,7 @@ function cannotWrite(file: string, err: unknown): unknown {
   if (typeof code !== 'string') return err;
   const why = WRITE_FAILURES[code] ?? `error ${code}`;
   const todo = why === 'permission denied' ? 'run as root, or give a writable --write FILE' : 'give a writable --write FILE';
-  return new OperatorError(`cannot write ${file}: ${why}; ${todo}`, EXIT_CANT_CREATE);
+  return new ConfigWriteError(`cannot write ${file}: ${why}; ${todo}`);
 }
 
 /** One edit: the file is parsed again for each, so that every position read is current. */
