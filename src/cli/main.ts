@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `footfall` command line: one file per command, errors turned into exit codes here. */
 import { Command, CommanderError } from 'commander';
+import { registerCalibrateCommand } from './calibrate.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDoctorCommand } from './doctor.js';
@@ -21,6 +22,7 @@ function buildProgram(): Command {
   registerDoctorCommand(program);
   registerReplayCommand(program);
   registerDemoCommand(program);
+  registerCalibrateCommand(program);
   registerConfigCommand(program);
   return program;
 }

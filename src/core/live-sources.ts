@@ -4,7 +4,6 @@
  * uses the same ones when no daemon holds the radios.
  */
 import { BleLiveSource } from '../capture/ble/ble-live-source.js';
-import type { CaptureSource } from '../capture/source.js';
 import { MonitorInterface } from '../capture/wifi/monitor-interface.js';
 import { WifiLiveSource } from '../capture/wifi/wifi-live-source.js';
 import type { Config } from '../config/schema.js';
@@ -23,8 +22,10 @@ export function monitorInterfaceOf(config: Config, logger: Logger): MonitorInter
   });
 }
 
+export type LiveSource = WifiLiveSource | BleLiveSource;
+
 /** A source on `captureInterface` (none when null: Wi-Fi is off), and one on the Bluetooth adapter when BLE is on. */
-export function liveSources(config: Config, captureInterface: string | null, logger: Logger): CaptureSource[] {
+export function liveSources(config: Config, captureInterface: string | null, logger: Logger): LiveSource[] {
   const { wifi, ble } = config.capture;
   return [
     ...(captureInterface === null
