@@ -9,6 +9,7 @@ import type { ConfigEdit } from '../config/edit.js';
 import { renderPathLossChart } from './chart.js';
 import {
   calibrationWarnings,
+  checkDistinctThresholds,
   fitPathLoss,
   summarizeDistance,
   zoneThresholds,
@@ -44,13 +45,14 @@ export function calibrateSource(source: SourceKind, samples: SamplesByDistance, 
     .map(([distanceM, values]) => summarizeDistance(distanceM, values));
   const result = fitPathLoss(points);
   const fit = result.ok ? result.fit : null;
+  const thresholds = fit === null ? [] : zoneThresholds(fit, zones);
   return {
     source,
     points,
     fit,
     failure: result.ok ? null : result.message,
-    thresholds: fit === null ? [] : zoneThresholds(fit, zones),
-    warnings: calibrationWarnings(points, zones),
+    thresholds,
+    warnings: [...calibrationWarnings(points, zones), ...checkDistinctThresholds(thresholds)],
   };
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../sim/random.js';
 import {
   calibrationWarnings,
+  checkDistinctThresholds,
   checkExtrapolation,
   checkFalling,
   checkSpread,
@@ -161,5 +162,21 @@ describe('checks', () => {
       'rising',
       'extrapolated',
     ]);
+  });
+});
+
+describe('checkDistinctThresholds', () => {
+  it('warns when a farther zone rounds to the threshold of the nearer one', () => {
+    const fit = { p1mDbm: -40, exponent: 2, residualDb: 0, points: [] };
+    const close = zoneThresholds(fit, [
+      { name: 'inside', radiusM: 5 },
+      { name: 'door', radiusM: 5.2 },
+      { name: 'street', radiusM: 20 },
+    ]);
+    expect(close.map((zone) => zone.thresholdDbm)).toEqual([-54, -54, -66]);
+    expect(checkDistinctThresholds(close).map((warning) => warning.message)).toEqual([
+      'zones inside and door both come out at -54 dBm, so door would count nobody; give their radii further apart',
+    ]);
+    expect(checkDistinctThresholds([close[0]!, close[2]!])).toEqual([]);
   });
 });

@@ -39,7 +39,8 @@ export interface ZoneThreshold extends ZoneRadius {
 export type CalibrationWarning =
   | { kind: 'wide-spread'; distanceM: number; iqrDb: number; message: string }
   | { kind: 'rising'; nearerM: number; fartherM: number; riseDb: number; message: string }
-  | { kind: 'extrapolated'; zone: string; radiusM: number; farthestM: number; message: string };
+  | { kind: 'extrapolated'; zone: string; radiusM: number; farthestM: number; message: string }
+  | { kind: 'same-threshold'; zone: string; nearer: string; thresholdDbm: number; message: string };
 
 /** The range of `zones.wifi` and `zones.ble` in src/config/schema.ts. */
 const THRESHOLD_MIN_DBM = -120;
@@ -203,6 +204,28 @@ export function checkExtrapolation(points: readonly DistanceSummary[], zones: re
         `zone ${zone.name} reaches ${inMetres(zone.radiusM)}, more than ${EXTRAPOLATION_FACTOR} times the farthest distance ` +
         `sampled (${inMetres(farthestM)}), so its threshold is extrapolated; sample at ${inMetres(zone.radiusM)} too`,
     }));
+}
+
+/**
+ * Zones whose thresholds came out equal once rounded to whole dBm (radii close together, or far
+ * out where both clamp): the farther one would count nobody.
+ */
+export function checkDistinctThresholds(thresholds: readonly ZoneThreshold[]): CalibrationWarning[] {
+  return thresholds.slice(1).flatMap((zone, i) => {
+    const nearer = thresholds[i]!;
+    if (zone.thresholdDbm < nearer.thresholdDbm) return [];
+    return [
+      {
+        kind: 'same-threshold' as const,
+        zone: zone.name,
+        nearer: nearer.name,
+        thresholdDbm: zone.thresholdDbm,
+        message:
+          `zones ${nearer.name} and ${zone.name} both come out at ${zone.thresholdDbm} dBm, so ${zone.name} would count nobody; ` +
+          'give their radii further apart',
+      },
+    ];
+  });
 }
 
 /** Every warning for a set of samplings and the zones asked for: spread, order, then reach. */
