@@ -3,7 +3,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, type Logger } from '../../log/logger.js';
+import { advertisingContent } from '../../sim/ble-frames.js';
 import { Random } from '../../sim/random.js';
+import { PhoneMarker } from '../phone-marker.js';
 import type { Sighting, SightingSink } from '../sighting.js';
 import { heardFields, type HeardFields } from '../sighting.fixtures.js';
 import { advertisingSignature } from './advertising-signature.js';
@@ -138,6 +140,31 @@ function shopStream(): { reports: AdvertisingReport[]; addresses: Map<number, { 
 }
 
 describe('BleLiveSource', () => {
+  it("marks the installer's phone by what its beacon app advertises, from the moment it is asked to", async () => {
+    vi.useFakeTimers({ now: START_MS });
+    const bindings = new FakeHciBindings();
+    const marked: boolean[] = [];
+    const { source, run } = start({ onSighting: (sighting) => void marked.push(sighting.marked), onMalformed: () => {} }, { bindings });
+    bindings.setState('poweredOn');
+    const report = (address: string, localName: string): AdvertisingReport => ({
+      timeMs: Date.now(),
+      address,
+      addressType: 'random',
+      connectable: false,
+      rssi: -60,
+      advertisement: advertisingContent({ localName }),
+    });
+    deliver(bindings, report('5b:c1:5e:77:10:43', 'ffcal4821'));
+    source.mark(new PhoneMarker({ bleName: 'ffcal4821' }));
+    deliver(bindings, report('5b:c1:5e:77:10:43', 'ffcal4821'));
+    deliver(bindings, report('7a:00:00:00:00:01', 'ffcal48210'));
+    source.mark(null);
+    deliver(bindings, report('5b:c1:5e:77:10:43', 'ffcal4821'));
+    await source.stop();
+    await run;
+    expect(marked).toEqual([false, true, false, false]);
+  });
+
   it('delivers every advertisement of a shop stream: counts per address, address types, RSSI, times and signatures', async () => {
     vi.useFakeTimers({ now: START_MS });
     const stream = shopStream();
