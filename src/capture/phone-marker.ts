@@ -9,6 +9,7 @@
  * sets `Sighting.marked`: what leaves capture/ and privacy/ of a marked frame is its RSSI and
  * time (privacy/marked-phone-tap.ts).
  */
+import { walkAdStructures } from './ble/advertising-signature.js';
 
 /** What the installer gave to mark the phone; at least one of them. */
 export interface PhoneMarkerSpec {
@@ -121,19 +122,7 @@ export class PhoneMarker {
 
   /** Whether the AD structures `buf[start, end)` carry the calibration name or UUID. */
   matchesAdvertisingData(buf: Uint8Array, start: number, end: number): boolean {
-    if (!this.marksBle) return false;
-    let i = start;
-    while (i + 1 < end) {
-      const length = buf[i]!;
-      if (length === 0) break;
-      const type = buf[i + 1]!;
-      const body = i + 2;
-      const next = i + 1 + length;
-      if (next > end) break;
-      if (this.structureMatches(type, buf, body, next)) return true;
-      i = next;
-    }
-    return false;
+    return this.marksBle && walkAdStructures(buf, start, end, (type, body, next) => this.structureMatches(type, buf, body, next));
   }
 
   private structureMatches(type: number, buf: Uint8Array, body: number, next: number): boolean {

@@ -86,6 +86,24 @@ const AD_SERVICE_DATA_128 = 0x21;
 const AD_MANUFACTURER = 0xff;
 
 /**
+ * Visits the AD structures in `data[offset, end)` in order: their type and where their data lies,
+ * `[start, next)`. A structure that runs past the end ends the walk (what came before it stands),
+ * as does a visit that returns true; returns whether one did.
+ */
+export function walkAdStructures(data: Uint8Array, offset: number, end: number, visit: (type: number, start: number, next: number) => boolean | void): boolean {
+  let i = offset;
+  while (i + 1 < end) {
+    const length = data[i]!;
+    if (length === 0) break;
+    const next = i + 1 + length;
+    if (next > end) break;
+    if (visit(data[i + 1]!, i + 2, next) === true) return true;
+    i = next;
+  }
+  return false;
+}
+
+/**
  * The fields of the AD structures in `data[offset, end)`; a structure that runs past the end ends
  * the parse (what came before it stands). The name is kept only as "present": it is never read.
  */
@@ -94,14 +112,7 @@ export function parseAdvertisingData(data: Uint8Array, offset: number, end: numb
     serviceUuids: [],
     serviceData: [],
   };
-  let i = offset;
-  while (i + 1 < end) {
-    const length = data[i]!;
-    if (length === 0) break;
-    const type = data[i + 1]!;
-    const start = i + 2;
-    const next = i + 1 + length;
-    if (next > end) break;
+  walkAdStructures(data, offset, end, (type, start, next) => {
     const size = next - start;
     const uuidWidth = AD_UUIDS_16.includes(type) ? 2 : AD_UUIDS_32.includes(type) ? 4 : AD_UUIDS_128.includes(type) ? 16 : 0;
     if (uuidWidth > 0) {
@@ -116,7 +127,6 @@ export function parseAdvertisingData(data: Uint8Array, offset: number, end: numb
     } else if (type === AD_MANUFACTURER) {
       fields.manufacturerData = data.subarray(start, next);
     }
-    i = next;
-  }
+  });
   return fields;
 }
