@@ -202,5 +202,22 @@ describe.skipIf(unavailable !== undefined)(`footfall calibrate, guided${unavaila
       ]);
       expect(leaks).toEqual([]);
     });
+
+    it('stops on Ctrl-C mid-walk: exit 130, the config untouched, the daemon no longer sampling', async () => {
+      const before = fs.readFileSync(configFile, 'utf8');
+      const session = calibrate(['--zones', 'inside=4']);
+      await session.waitFor(/Hold the phone 1 m/);
+      session.answer('');
+      await session.waitFor(/1 m, \d+ s left/);
+      session.child.stdin!.write('\x03');
+      const { code, output } = await session.done;
+      expect(code).toBe(130);
+      expect(output).toContain(`footfall: calibration interrupted; ${configFile} is untouched`);
+      expect(fs.readFileSync(configFile, 'utf8')).toBe(before);
+      const runtime = dirs[3]!;
+      const end = Date.now() + 5000;
+      while (fs.readdirSync(runtime).some((name) => name.startsWith('calibration')) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(fs.readdirSync(runtime).filter((name) => name.startsWith('calibration'))).toEqual([]);
+    });
   });
 });
