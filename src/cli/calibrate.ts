@@ -5,7 +5,6 @@
  * (`--at DISTANCE=FILE`, no prompts). Either way the fit is shown as text and chart, the change
  * to the config as a diff, and written (keeping the file's comments) only when asked.
  */
-import fs from 'node:fs';
 import readline from 'node:readline/promises';
 import type { Command } from 'commander';
 import { PhoneMarker, PhoneMarkerError, type PhoneMarkerSpec } from '../capture/phone-marker.js';
@@ -16,8 +15,8 @@ import { GuidedWalk, type WalkTerminal } from '../calibrate/guided-walk.js';
 import { readRecordings, type Recording } from '../calibrate/recordings.js';
 import { CaptureSampleFeed, type SampleFeed } from '../calibrate/sample-feed.js';
 import { parseDistance, parseZoneRadii, type ZoneRadius } from '../calibrate/zone-radii.js';
-import { checkConfigText, editConfigText, UneditableConfigError, writeConfigFile } from '../config/edit.js';
-import { DEFAULT_CONFIG_PATH, formatIssue } from '../config/load.js';
+import { planConfigEdit, writeConfigFile } from '../config/edit.js';
+import { DEFAULT_CONFIG_PATH } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { readStatus } from '../core/status-file.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -67,31 +66,6 @@ function fitAll(bySource: Map<SourceKind, SamplesByDistance>, zones: readonly Zo
   return (['wifi', 'ble'] as const).filter((source) => bySource.has(source)).map((source) => calibrateSource(source, bySource.get(source)!, zones));
 }
 
-/** The config file's text and what it becomes with the new zones; refuses a file that cannot be edited. */
-function planWrite(file: string, results: readonly SourceCalibration[]): { before: string | undefined; after: string } {
-  let before: string | undefined;
-  try {
-    before = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new OperatorError(`${file} is a directory: give the config file to write`, EXIT.cantCreate);
-    if (code === 'EACCES') throw new OperatorError(`${file} is not readable by this user: run as root (sudo footfall calibrate ...)`, EXIT.noPermission);
-    if (code !== 'ENOENT') throw error;
-  }
-  let after: string;
-  try {
-    after = editConfigText(before, zoneEdits(results));
-  } catch (error) {
-    if (error instanceof UneditableConfigError) throw new OperatorError(`cannot edit ${file}: ${error.message}; fix the file first (footfall config check --config ${file})`, EXIT.config);
-    throw error;
-  }
-  const issues = checkConfigText(after, file);
-  if (issues.length > 0) {
-    throw new OperatorError(`${file} would not pass footfall config check with the new zones: ${issues.map(formatIssue).join('; ')}; fix the file first`, EXIT.config);
-  }
-  return { before, after };
-}
-
 function diffOf(file: string, before: string | undefined, after: string): string {
   const diff = lineDiff(before ?? '', after, { labelBefore: before === undefined ? '/dev/null' : file, labelAfter: file });
   return diff === '' ? `${file} already has these zones.\n` : diff;
@@ -122,7 +96,7 @@ async function calibrateRecordings(options: CalibrateOptions, config: Config, ma
   requireFits(results);
   if (zones === undefined || (options.json && options.write === undefined)) return;
   const file = options.write ?? options.config ?? DEFAULT_CONFIG_PATH;
-  const { before, after } = planWrite(file, results);
+  const { before, after } = planConfigEdit(file, zoneEdits(results));
   if (!options.json) process.stdout.write(`\n${diffOf(file, before, after)}`);
   if (options.write === undefined || after === before) return;
   writeConfigFile(file, after);
@@ -219,7 +193,7 @@ async function calibrateGuided(options: CalibrateOptions, config: Config, marker
     terminal.say('');
     terminal.say(describeCalibration(results).trimEnd());
     requireFits(results);
-    const { before, after } = planWrite(file, results);
+    const { before, after } = planConfigEdit(file, zoneEdits(results));
     terminal.say('');
     terminal.say(diffOf(file, before, after).trimEnd());
     if (after === before) return;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkConfigText, ConfigWriteError, editConfigText, NEW_FILE_HEADER, UneditableConfigError, writeConfigFile } from './edit.js';
+import { checkConfigText, ConfigFileError, editConfigText, NEW_FILE_HEADER, UneditableConfigError, writeConfigFile } from './edit.js';
 import { renderExampleConfig } from './example.js';
 import { loadConfig } from './load.js';
 
@@ -48,14 +48,14 @@ function uneditable(current: string): string {
   throw new Error('expected an UneditableConfigError');
 }
 
-function writeFailure(file: string, text: string): ConfigWriteError {
+function writeFailure(file: string, text: string): ConfigFileError {
   try {
     writeConfigFile(file, text);
   } catch (err) {
-    if (err instanceof ConfigWriteError) return err;
+    if (err instanceof ConfigFileError) return err;
     throw err;
   }
-  throw new Error('expected an ConfigWriteError');
+  throw new Error('expected an ConfigFileError');
 }
 
 const leftovers = (directory: string) => fs.readdirSync(directory).filter((name) => name.endsWith('.tmp'));

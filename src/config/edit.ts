@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Document, Node, Pair, YAMLMap } from 'yaml';
-import { ConfigError, loadConfig, type ConfigIssue } from './load.js';
+import { ConfigError, formatIssue, loadConfig, type ConfigIssue } from './load.js';
 
 export interface ConfigEdit {
   /** The key's path, e.g. ['zones', 'wifi']. */
@@ -31,10 +31,19 @@ export class UneditableConfigError extends Error {
 export const NEW_FILE_HEADER =
   '# footfall configuration, written by footfall.\n' + '# footfall config example prints every key with its documentation.\n';
 
-/** The config file cannot be written: an operator's fix (sysexits EX_CANTCREAT), not a bug. */
-export class ConfigWriteError extends Error {
-  override readonly name = 'ConfigWriteError';
-  readonly exitCode = 73;
+/**
+ * The config file cannot be read, edited or written: an operator's fix, not a bug. Exit 73
+ * (EX_CANTCREAT) for a file that cannot be written, 77 (EX_NOPERM) for one this user may not
+ * read, 78 (EX_CONFIG) for one that must be fixed first.
+ */
+export class ConfigFileError extends Error {
+  override readonly name = 'ConfigFileError';
+  constructor(
+    message: string,
+    readonly exitCode: 73 | 77 | 78 = 73,
+  ) {
+    super(message);
+  }
 }
 
 /** A new file holds settings only, so no one but root and the daemon's group may read them. */
@@ -64,6 +73,39 @@ export function checkConfigText(text: string, file: string): ConfigIssue[] {
     if (err instanceof ConfigError) return err.issues;
     throw err;
   }
+}
+
+/** The file's text, to be edited; undefined when it does not exist yet. */
+export function readConfigFile(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EISDIR') throw new ConfigFileError(`${file} is a directory: give the config file to write`);
+    if (code === 'EACCES') throw new ConfigFileError(`${file} is not readable by this user: run as root (sudo footfall ...)`, 77);
+    throw err;
+  }
+}
+
+/**
+ * The config file's text and what the edits make of it, checked by the config's own validation;
+ * refuses (exit 78) a file that cannot be edited or that would not pass `footfall config check`.
+ */
+export function planConfigEdit(file: string, edits: readonly ConfigEdit[]): { before: string | undefined; after: string } {
+  const before = readConfigFile(file);
+  let after: string;
+  try {
+    after = editConfigText(before, edits);
+  } catch (err) {
+    if (err instanceof UneditableConfigError) throw new ConfigFileError(`cannot edit ${file}: ${err.message}; fix the file first (footfall config check --config ${file})`, 78);
+    throw err;
+  }
+  const issues = checkConfigText(after, file);
+  if (issues.length > 0) {
+    throw new ConfigFileError(`${file} would not pass footfall config check after this change: ${issues.map(formatIssue).join('; ')}; fix the file first`, 78);
+  }
+  return { before, after };
 }
 
 /**
@@ -145,7 +187,7 @@ function cannotWrite(file: string, err: unknown): unknown {
   if (typeof code !== 'string') return err;
   const why = WRITE_FAILURES[code] ?? `error ${code}`;
   const todo = why === 'permission denied' ? 'run as root, or give a writable --write FILE' : 'give a writable --write FILE';
-  return new ConfigWriteError(`cannot write ${file}: ${why}; ${todo}`);
+  return new ConfigFileError(`cannot write ${file}: ${why}; ${todo}`);
 }
 
 /** One edit: the file is parsed again for each, so that every position read is current. */
