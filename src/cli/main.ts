@@ -6,6 +6,7 @@ import { registerConfigCommand } from './config-command.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerIgnoreCommand } from './ignore.js';
+import { registerPrivacyCommand } from './privacy.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
 import { registerStatusCommand } from './status.js';
@@ -26,6 +27,7 @@ function buildProgram(): Command {
   registerCalibrateCommand(program);
   registerConfigCommand(program);
   registerIgnoreCommand(program);
+  registerPrivacyCommand(program);
   return program;
 }
 

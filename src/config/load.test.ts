@@ -29,7 +29,7 @@ function issuesOf(load: () => unknown) {
 describe('loadConfig', () => {
   it('gives the documented defaults when the default file is missing', () => {
     const config = loadConfig({ file: path.join(dir, 'absent.yaml'), fileExplicit: false, env: {} });
-    expect(config.privacy).toEqual({ window_minutes: 60, token_bits: 32, token_cache_size: 200_000 });
+    expect(config.privacy).toEqual({ window_minutes: 60, token_bits: 32, token_cache_size: 200_000, contact: null, min_count: 0 });
     expect(config.mqtt.url).toBeNull();
     expect(config.mqtt.topic_prefix).toBe('footfall');
     expect(config.paths).toEqual({ state_dir: '/var/lib/footfall', runtime_dir: '/run/footfall' });

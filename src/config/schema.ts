@@ -154,6 +154,23 @@ export const schema = {
       min: 1_000,
       max: 10_000_000,
     }),
+    contact: optionalText({
+      doc:
+        'Whom shoppers ask about the counting, and where they ask to be left out: an email ' +
+        'address, a phone number or a web page. Printed on footfall privacy notice and published ' +
+        'in the privacy topic. None by default.',
+      default: null,
+      example: 'privacy@corner-shop.example',
+    }),
+    min_count: integer({
+      doc:
+        'Counts of devices below this are published and stored as 0, and the report names the ' +
+        'fields it suppressed: for small venues and night hours, where "1" can point at one ' +
+        'person. 0 (the default) suppresses nothing.',
+      default: 0,
+      min: 0,
+      max: 1000,
+    }),
   },
   zones: {
     wifi: namedNumbers({

@@ -27,6 +27,8 @@ export interface PipelineOptions {
   zones: SourceZones;
   /** The device estimators (default: DEFAULT_ESTIMATORS). */
   estimators?: EstimatorSet;
+  /** `privacy.min_count`: counts of devices below it are reported as 0 (absent: none). */
+  minCount?: number;
   checkpointSeconds: number;
   /**
    * Take a checkpoint early once this many entries changed (default: never early). One
@@ -282,8 +284,8 @@ export class Pipeline implements ObservationSink {
   }
 
   private report(tally: WindowTally, partial: boolean, capturedUntilMs: number): WindowReport {
-    const { sensorId, zones, tokenBits, estimators } = this.options;
-    return buildReport(tally, { sensor: sensorId, zones, tokenBits, estimators, partial, capturedUntilMs, clockSynced: this.clockSyncedInWindow });
+    const { sensorId, zones, tokenBits, estimators, minCount } = this.options;
+    return buildReport(tally, { sensor: sensorId, zones, tokenBits, estimators, minCount, partial, capturedUntilMs, clockSynced: this.clockSyncedInWindow });
   }
 
   private finishReport(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: { input: string; position: number } | null): void {

@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import type { EstimatorSet } from '../count/estimator.js';
 import type { Logger } from '../log/logger.js';
 import { IgnoreList } from '../privacy/ignore-list.js';
+import { privacyManifest } from '../privacy/manifest.js';
 import { MarkedPhoneTap, type MarkedSampleListener } from '../privacy/marked-phone-tap.js';
 import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
@@ -129,6 +130,7 @@ export class Sensor {
       tokenBits: config.privacy.token_bits,
       zones: config.zones,
       estimators: this.options.estimators,
+      minCount: config.privacy.min_count,
       checkpointSeconds: config.store.checkpoint_seconds,
       checkpointMaxEntries: this.options.interactive ? INTERACTIVE_CHECKPOINT_MAX_ENTRIES : undefined,
       historyDays: config.store.history_days,
@@ -175,6 +177,7 @@ export class Sensor {
         outbox: store.outbox,
         live: () => pipeline.live(Date.now()),
         health: () => health.payload(),
+        privacy: () => privacyManifest(config, this.options.versions.footfall ?? 'unknown'),
         logger: logger.child('mqtt'),
       });
       await this.publisher.start();

@@ -7,6 +7,7 @@ import { REPORT_SCHEMA, type BleCounts, type WifiCounts, type WindowReport } fro
 import { correctForCollisions } from './collisions.js';
 import type { DeviceEstimate, EstimateContext, EstimatorSet, SourceZones } from './estimator.js';
 import { DEFAULT_ESTIMATORS } from './estimators/index.js';
+import { suppressSmallCounts } from './suppression.js';
 import type { SourceTally, WindowTally } from './tally.js';
 import { isoSeconds } from './windows.js';
 
@@ -21,6 +22,8 @@ export interface ReportContext {
   partial: boolean;
   /** When capture in this window stopped: its end, or the last frame of a partial window. */
   capturedUntilMs: number;
+  /** `privacy.min_count`: counts of devices below it are reported as 0 (0 or absent: none). */
+  minCount?: number;
 }
 
 export function reportId(sensor: string, windowStartMs: number): string {
@@ -89,7 +92,7 @@ export function buildReport(tally: WindowTally, context: ReportContext): WindowR
   const wifiEstimate = wifi === undefined ? undefined : estimate('wifi', wifi);
   const ble = reported(tally, 'ble');
   const bleEstimate = ble === undefined ? undefined : estimate('ble', ble);
-  return {
+  const report: WindowReport = {
     schema: REPORT_SCHEMA,
     id: reportId(context.sensor, span.startMs),
     sensor: context.sensor,
@@ -105,4 +108,5 @@ export function buildReport(tally: WindowTally, context: ReportContext): WindowR
       clock_synced: context.clockSynced,
     },
   };
+  return suppressSmallCounts(report, context.minCount ?? 0);
 }

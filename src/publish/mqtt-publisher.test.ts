@@ -11,9 +11,11 @@ import { MqttPublisher, type MqttPublisherOptions, type MqttSettings } from './m
 import {
   HEALTH_SCHEMA,
   LIVE_SCHEMA,
+  PRIVACY_SCHEMA,
   REPORT_SCHEMA,
   type HealthPayload,
   type LivePayload,
+  type PrivacyPayload,
   type WindowReport,
 } from './payloads.js';
 
@@ -23,6 +25,20 @@ const TOPIC = {
   report: `footfall/${SENSOR}/report`,
   live: `footfall/${SENSOR}/live`,
   health: `footfall/${SENSOR}/health`,
+  privacy: `footfall/${SENSOR}/privacy`,
+};
+
+const PRIVACY: PrivacyPayload = {
+  schema: PRIVACY_SCHEMA,
+  sensor: SENSOR,
+  window_minutes: 60,
+  token_bits: 32,
+  key_storage: { medium: 'tmpfs', destroyed: 'at the end of each window' },
+  published: { report: ['wifi.devices', 'occupancy'], live: ['wifi.devices', 'occupancy', 'as_of'] },
+  ignored_entries: 2,
+  min_count: 0,
+  contact: 'privacy@shop.example',
+  version: '0.1.0',
 };
 
 function windowOf(i: number): { start: string; end: string } {
@@ -215,6 +231,7 @@ describe('MqttPublisher against mosquitto', () => {
       outbox,
       live: () => undefined,
       health: () => makeHealth(0),
+      privacy: () => PRIVACY,
       logger: createLogger({ level: 'debug', write: (line) => lines.push(line), journald: false }),
       ...more,
     });
@@ -260,7 +277,7 @@ describe('MqttPublisher against mosquitto', () => {
     await sub.waitFor((m) => m.some((x) => x.topic === TOPIC.health), 'health at connect');
   });
 
-  it('says online (retained) once connected and offline (retained) after stop()', async () => {
+  it('says online and its privacy manifest (retained) once connected, and offline (retained) after stop()', async () => {
     const mosquitto = await broker();
     const { publisher: pub, lines } = publisher(settings(mosquitto.url, { client_id: 'shop-door' }), new MemoryOutbox());
     await pub.start();
@@ -269,6 +286,8 @@ describe('MqttPublisher against mosquitto', () => {
     const whileRunning = await subscriber(mosquitto.url);
     await whileRunning.waitFor((m) => m.some((x) => x.topic === TOPIC.status), 'the retained status');
     expect(whileRunning.on(TOPIC.status)).toEqual([{ topic: TOPIC.status, payload: '{"state":"online"}', qos: 1, retain: true }]);
+    await whileRunning.waitFor((m) => m.some((x) => x.topic === TOPIC.privacy), 'the retained privacy manifest');
+    expect(whileRunning.on(TOPIC.privacy)).toEqual([{ topic: TOPIC.privacy, payload: JSON.stringify(PRIVACY), qos: 1, retain: true }]);
 
     await pub.stop();
     // A clean stop is not an error.

@@ -25,7 +25,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox, OutboxEntry } from '../store/outbox.js';
 import { displayUrl } from './broker-url.js';
-import { topicFor, type HealthPayload, type LivePayload, type StatusPayload, type TopicName } from './payloads.js';
+import { topicFor, type HealthPayload, type LivePayload, type PrivacyPayload, type StatusPayload, type TopicName } from './payloads.js';
 
 /** The `mqtt` section of the config, with a broker to publish to. */
 export type MqttSettings = Config['mqtt'] & { url: string };
@@ -37,6 +37,8 @@ export interface MqttPublisherOptions {
   /** The open window's counts so far, or undefined when there is nothing to say. */
   live: () => LivePayload | undefined;
   health: () => HealthPayload;
+  /** What the sensor does with what it hears (the `privacy` topic); read at each connection and by publishPrivacy(). */
+  privacy: () => PrivacyPayload;
   logger: Logger;
 }
 
@@ -115,6 +117,7 @@ export class MqttPublisher {
       report: topicFor(prefix, options.sensorId, 'report'),
       live: topicFor(prefix, options.sensorId, 'live'),
       health: topicFor(prefix, options.sensorId, 'health'),
+      privacy: topicFor(prefix, options.sensorId, 'privacy'),
     };
     this.clientId = options.mqtt.client_id ?? `footfall-${options.sensorId}`;
   }
@@ -236,6 +239,7 @@ export class MqttPublisher {
     this.loggedFailure = undefined;
     client.options.reconnectPeriod = FIRST_RETRY_MS;
     this.publishJson('status', ONLINE, 1, true);
+    this.publishPrivacy();
     this.publishHealth();
     this.drain();
   }
@@ -351,6 +355,11 @@ export class MqttPublisher {
       return;
     }
     if (payload) this.publishJson('live', payload, 0, true);
+  }
+
+  /** Sends the privacy manifest again (the config changed); it goes at every connection anyway. */
+  publishPrivacy(): void {
+    this.publishJson('privacy', this.options.privacy(), 1, true);
   }
 
   private publishHealth(): void {

@@ -7,6 +7,7 @@
 export const REPORT_SCHEMA = 'footfall.report/1';
 export const LIVE_SCHEMA = 'footfall.live/1';
 export const HEALTH_SCHEMA = 'footfall.health/1';
+export const PRIVACY_SCHEMA = 'footfall.privacy/1';
 
 export const DWELL_BUCKETS = ['0-5', '5-15', '15-30', '30-60', '60+'] as const;
 export type DwellBucket = (typeof DWELL_BUCKETS)[number];
@@ -69,6 +70,11 @@ export interface WindowReport {
   /** Estimated devices present per 5-minute slot of the window. */
   occupancy: number[];
   quality: ReportQuality;
+  /**
+   * Present when `privacy.min_count` hid counts: the fields (`wifi.devices`, `wifi.zones.inside`,
+   * `occupancy[3]`, ...) reported as 0 because they were above 0 but below the minimum.
+   */
+  suppressed?: string[];
 }
 
 /** Topic `live`, QoS 0, retained: the open window's counts so far. */
@@ -107,7 +113,32 @@ export interface HealthPayload {
   versions: Record<string, string>;
 }
 
-export type TopicName = 'status' | 'report' | 'live' | 'health';
+/**
+ * Topic `privacy`, QoS 1, retained: what the sensor does with what it hears, in machine form
+ * (the same facts as `footfall privacy notice`). Sent at start and when the config changes.
+ */
+export interface PrivacyPayload {
+  schema: typeof PRIVACY_SCHEMA;
+  sensor: string;
+  /** Pseudonyms last at most this long: the window's key is destroyed at its end. */
+  window_minutes: number;
+  /** Bits kept of each keyed hash of an address. */
+  token_bits: number;
+  /** Where the window keys live: a tmpfs (never persistent storage), destroyed at the window's end. */
+  key_storage: { medium: 'tmpfs'; destroyed: 'at the end of each window' };
+  /** The fields of the reports, by topic: counts only, never anything per device. */
+  published: Record<'report' | 'live', string[]>;
+  /** How many addresses and vendor prefixes are never counted (`capture.ignore`); never which. */
+  ignored_entries: number;
+  /** Counts below this are published as 0 (0: none are suppressed). */
+  min_count: number;
+  /** Whom to ask; null when the venue gave no one. */
+  contact: string | null;
+  /** footfall's version. */
+  version: string;
+}
+
+export type TopicName = 'status' | 'report' | 'live' | 'health' | 'privacy';
 
 export function topicFor(prefix: string, sensor: string, name: TopicName): string {
   return `${prefix}/${sensor}/${name}`;
