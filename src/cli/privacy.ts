@@ -4,6 +4,7 @@
  * promises hold on this sensor.
  */
 import type { Command } from 'commander';
+import { auditPrivacy } from '../core/privacy-audit.js';
 import { NOTICE_FORMATS, noticeContent, renderNotice, type NoticeFormat } from '../privacy/notice.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
 import { EXIT, OperatorError } from './errors.js';
@@ -11,6 +12,27 @@ import { FOOTFALL_VERSION } from './version.js';
 
 interface NoticeOptions extends CommonOptions {
   format: string;
+}
+
+interface AuditOptions extends CommonOptions {
+  json?: boolean;
+}
+
+/** What `audit` exits with when a promise does not hold: as `doctor` does for a failed check. */
+const BROKEN_PROMISE = 1;
+
+function audit(options: AuditOptions): void {
+  const config = loadCommandConfig(options);
+  const findings = auditPrivacy({ stateDir: config.paths.state_dir, runtimeDir: config.paths.runtime_dir, sensorId: config.sensor.id });
+  const ok = findings.every((finding) => finding.holds);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ ok, findings }, null, 2)}\n`);
+  } else {
+    for (const finding of findings) process.stdout.write(`${finding.holds ? 'HOLDS ' : 'BROKEN'}  ${finding.promise}\n        ${finding.evidence}\n`);
+    const broken = findings.filter((finding) => !finding.holds).map((finding) => finding.promise);
+    process.stdout.write(ok ? `every promise holds (${findings.length} checked)\n` : `broken: ${broken.join('; ')}\n`);
+  }
+  if (!ok) process.exitCode = BROKEN_PROMISE;
 }
 
 function notice(options: NoticeOptions): void {
@@ -31,4 +53,10 @@ export function registerPrivacyCommand(program: Command): void {
       .description("the sign for the venue's door and website, written from the config: what is counted, kept and published, for how long, whom to ask")
       .option('--format <format>', `${NOTICE_FORMATS.join(', ')}`, 'text'),
   ).action(notice);
+  addCommonOptions(
+    privacy
+      .command('audit')
+      .description("show, from the state and runtime directories, that no key or token of a finished window remains and nothing is kept that it should not be; exit 1 naming a broken promise")
+      .option('--json', 'the findings as JSON'),
+  ).action(audit);
 }

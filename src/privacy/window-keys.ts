@@ -9,9 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export const KEY_BYTES = 32;
-const FILE_PATTERN = /^window-(\d{8}T\d{6}Z)\.key$/;
+/** Key files, and the files a key is written to before it is renamed into place. */
+export const KEY_FILE_PATTERN = /^window-(\d{8}T\d{6}Z)\.key(\.new)?$/;
 
-function fileName(windowStartMs: number): string {
+export function keyFileName(windowStartMs: number): string {
   const stamp = new Date(windowStartMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
   return `window-${stamp}.key`;
 }
@@ -32,7 +33,7 @@ export class WindowKeyStore {
 
   /** The key of the window that starts at `windowStartMs`: the saved one, or a new one. */
   obtain(windowStartMs: number): WindowKey {
-    const file = path.join(this.dir, fileName(windowStartMs));
+    const file = path.join(this.dir, keyFileName(windowStartMs));
     try {
       const saved = fs.readFileSync(file);
       if (saved.length === KEY_BYTES) return { key: saved, continued: true };
@@ -48,7 +49,7 @@ export class WindowKeyStore {
 
   /** Overwrites and removes the key file of a window. */
   destroy(windowStartMs: number): void {
-    this.destroyFile(path.join(this.dir, fileName(windowStartMs)));
+    this.destroyFile(path.join(this.dir, keyFileName(windowStartMs)));
   }
 
   /**
@@ -56,10 +57,10 @@ export class WindowKeyStore {
    * daemon was down, or whose removal a crash interrupted. Returns how many it destroyed.
    */
   destroyAllExcept(windowStartMs: number | null): number {
-    const keep = windowStartMs === null ? null : fileName(windowStartMs);
+    const keep = windowStartMs === null ? null : keyFileName(windowStartMs);
     let destroyed = 0;
     for (const name of fs.readdirSync(this.dir)) {
-      if (name === keep || !(FILE_PATTERN.test(name) || name.endsWith('.key.new'))) continue;
+      if (name === keep || !KEY_FILE_PATTERN.test(name)) continue;
       this.destroyFile(path.join(this.dir, name));
       destroyed++;
     }

@@ -1,0 +1,84 @@
+/**
+ * What the database itself shows of the privacy promises, for `footfall privacy audit`: which
+ * window is open, how many token rows there are and whether that window was already reported,
+ * and whether deleted content was overwritten. Opens the file read-only (the daemon may be
+ * writing it) and reads its pages as bytes; changes nothing.
+ */
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { reportId } from '../count/report.js';
+
+export interface OpenWindowFacts {
+  /** The open window's start; null when none is open. */
+  openStartMs: number | null;
+  /** Rows of open_tokens: they belong to the open window, the only one that may have tokens. */
+  tokenRows: number;
+  /** Whether the open window's report was already made (in the history or the outbox). */
+  openWindowReported: boolean;
+}
+
+export function openWindowFacts(file: string): OpenWindowFacts {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const open = db.prepare('SELECT start_ms FROM open_window WHERE id = 1').get() as { start_ms: number } | undefined;
+    const tokenRows = (db.prepare('SELECT count(*) AS n FROM open_tokens').get() as { n: number }).n;
+    const reported =
+      open !== undefined &&
+      db.prepare("SELECT 1 FROM history WHERE window_start_ms = ? UNION ALL SELECT 1 FROM outbox WHERE id LIKE '%' || ?").get(open.start_ms, reportId('', open.start_ms)) !== undefined;
+    return { openStartMs: open?.start_ms ?? null, tokenRows, openWindowReported: reported };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * SQLite with secure_delete overwrites deleted content with zeros: free pages, the free blocks
+ * inside pages and their unallocated space. Any non-zero byte there is deleted data left behind.
+ */
+export function leftoverBytes(file: string): { pages: number; dirtyPages: number[] } {
+  const data = fs.readFileSync(file);
+  if (data.length < 100) return { pages: 0, dirtyPages: [] };
+  const rawPageSize = data.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  const pages = Math.floor(data.length / pageSize);
+  const dirty = new Set<number>();
+  const page = (number: number) => data.subarray((number - 1) * pageSize, number * pageSize);
+  const nonZero = (buf: Buffer, start: number, end: number) => buf.subarray(start, end).some((byte) => byte !== 0);
+  const freelist = new Set<number>();
+  // The free-page list: trunk pages hold the numbers of leaf pages; leaf pages hold nothing.
+  for (let trunk = data.readUInt32BE(32); trunk !== 0 && trunk <= pages && !freelist.has(trunk); ) {
+    freelist.add(trunk);
+    const bytes = page(trunk);
+    const leaves = bytes.readUInt32BE(4);
+    for (let i = 0; i < leaves && 8 + 4 * i + 4 <= pageSize; i++) {
+      const leaf = bytes.readUInt32BE(8 + 4 * i);
+      if (leaf === 0 || leaf > pages) continue;
+      freelist.add(leaf);
+      if (nonZero(page(leaf), 0, pageSize)) dirty.add(leaf);
+    }
+    if (nonZero(bytes, 8 + 4 * leaves, pageSize)) dirty.add(trunk);
+    trunk = bytes.readUInt32BE(0);
+  }
+  for (let number = 1; number <= pages; number++) {
+    if (freelist.has(number)) continue;
+    const bytes = page(number);
+    const header = number === 1 ? 100 : 0;
+    const type = bytes[header];
+    if (type !== 2 && type !== 5 && type !== 10 && type !== 13) continue;
+    const headerSize = type === 2 || type === 5 ? 12 : 8;
+    const cells = bytes.readUInt16BE(header + 3);
+    const contentStart = bytes.readUInt16BE(header + 5) || 65536;
+    // Removing a cell leaves its 2-byte pointer past the end of the array: an offset, not content.
+    let unallocated = header + headerSize + 2 * cells;
+    const end = Math.min(contentStart, pageSize);
+    while (unallocated + 2 <= end && bytes.readUInt16BE(unallocated) >= header + headerSize && bytes.readUInt16BE(unallocated) < pageSize) unallocated += 2;
+    if (unallocated < end && nonZero(bytes, unallocated, end)) dirty.add(number);
+    for (let block = bytes.readUInt16BE(header + 1), seen = 0; block !== 0 && block + 4 <= pageSize && seen < pageSize; seen++) {
+      const size = bytes.readUInt16BE(block + 2);
+      if (nonZero(bytes, block + 4, Math.min(block + size, pageSize))) dirty.add(number);
+      block = bytes.readUInt16BE(block);
+    }
+  }
+  return { pages, dirtyPages: [...dirty].sort((a, b) => a - b) };
+}
+
