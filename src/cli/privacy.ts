@@ -4,7 +4,6 @@
  * promises hold on this sensor.
  */
 import type { Command } from 'commander';
-import { auditPrivacy } from '../core/privacy-audit.js';
 import { NOTICE_FORMATS, noticeContent, renderNotice, type NoticeFormat } from '../privacy/notice.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
 import { EXIT, OperatorError } from './errors.js';
@@ -21,8 +20,10 @@ interface AuditOptions extends CommonOptions {
 /** What `audit` exits with when a promise does not hold: as `doctor` does for a failed check. */
 const BROKEN_PROMISE = 1;
 
-function audit(options: AuditOptions): void {
+async function audit(options: AuditOptions): Promise<void> {
   const config = loadCommandConfig(options);
+  // Loaded when it runs: the audit reads the database, which the other commands need not load.
+  const { auditPrivacy } = await import('../core/privacy-audit.js');
   const findings = auditPrivacy({ stateDir: config.paths.state_dir, runtimeDir: config.paths.runtime_dir, sensorId: config.sensor.id });
   const ok = findings.every((finding) => finding.holds);
   if (options.json) {
