@@ -81,7 +81,6 @@ const LATE_FRAME_GRACE_MS = 2000;
 
 export class Sensor {
   private store: Store | undefined;
-  private privacy: Pseudonymizer | undefined;
   /** Where the sources deliver: the Pseudonymizer, behind the tap that `footfall calibrate` listens on. */
   private tap: MarkedPhoneTap | undefined;
   private pipeline: Pipeline | undefined;
@@ -115,13 +114,13 @@ export class Sensor {
     openOrExplain('paths.runtime_dir', config.paths.runtime_dir, () => keys.prepare());
     const ignore = new IgnoreList(config.capture.ignore);
     if (ignore.size > 0) logger.debug('ignoring devices (capture.ignore)', { entries: ignore.size });
-    const privacy = (this.privacy = new Pseudonymizer({
+    const privacy = new Pseudonymizer({
       keys,
       tokenBits: config.privacy.token_bits,
       tokenCacheSize: config.privacy.token_cache_size,
       ignore,
       logger: logger.child('privacy'),
-    }));
+    });
     this.tap = new MarkedPhoneTap(privacy);
     const pipeline = (this.pipeline = new Pipeline({
       sensorId: config.sensor.id,
