@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WindowKeyStore } from './window-keys.js';
+import { RuntimeDirectoryError, WindowKeyStore } from './window-keys.js';
 
 let dir: string;
 beforeEach(() => {
@@ -48,5 +48,40 @@ describe('WindowKeyStore', () => {
     expect(store.destroyAllExcept(start + 2 * HOUR)).toBe(3);
     expect(fs.readdirSync(dir).sort()).toEqual(['unrelated.txt', 'window-20261122T120000Z.key']);
     expect(store.destroyAllExcept(null)).toBe(1);
+  });
+
+  it('makes a missing runtime directory, parents too, closed to other users', () => {
+    const runtime = path.join(dir, 'run', 'footfall');
+    new WindowKeyStore(runtime).prepare();
+    expect(fs.statSync(runtime).mode & 0o777).toBe(0o700);
+  });
+
+  it.each([
+    ['a file', 'run', () => 'is a file, not a directory'],
+    ['under a file', 'run/footfall', () => `does not exist and cannot be made: ${path.join(dir, 'run')} is a file, not a directory`],
+  ])('refuses a runtime directory that is %s with exit 73, naming the key', (_what, name, problem) => {
+    fs.writeFileSync(path.join(dir, 'run'), '');
+    const runtime = path.join(dir, name);
+    const message = `paths.runtime_dir: ${runtime} ${problem()}; give a directory footfall can write in, on a tmpfs`;
+    const store = new WindowKeyStore(runtime);
+    expect(store.inspect()).toEqual([{ message, exitCode: 73 }]);
+    expect(() => store.prepare()).toThrow(new RuntimeDirectoryError(message, 73));
+  });
+
+  it('refuses a directory where a window key goes, at start and when the window opens', () => {
+    const store = new WindowKeyStore(dir);
+    const keyPath = path.join(dir, 'window-20261122T100000Z.key');
+    fs.mkdirSync(keyPath);
+    expect(store.inspect()).toEqual([{ message: `paths.runtime_dir: ${keyPath} is not a file but stands where a window key goes; remove it (rm -r ${keyPath})`, exitCode: 73 }]);
+    expect(() => store.prepare()).toThrow(RuntimeDirectoryError);
+    const opening = (() => {
+      try {
+        store.obtain(start);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(opening).toBeInstanceOf(RuntimeDirectoryError);
+    expect(opening).toMatchObject({ exitCode: 73, message: `paths.runtime_dir: ${keyPath} is a directory, not a window key; remove it (rm -r ${keyPath})` });
   });
 });
