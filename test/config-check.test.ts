@@ -186,6 +186,33 @@ describe('directories that cannot be used: exit 73 naming the key, from config c
     expectRefused(result, `paths.state_dir: ${path.join(file, 'state')} does not exist and cannot be made: ${file} is a file, not a directory; give a directory footfall can write in`);
   });
 
+  it('a runtime directory open to other users: config check warns, a replay closes it and its keys', async () => {
+    const runtimeDir = fs.mkdtempSync(path.join(base, 'run-open-'));
+    fs.chmodSync(runtimeDir, 0o755);
+    const key = path.join(runtimeDir, 'window-20261123T110000Z.key');
+    fs.writeFileSync(key, Buffer.alloc(32, 1), { mode: 0o644 });
+    fs.chmodSync(key, 0o644);
+    const check = await runCli(['config', 'check', '--config', config, '--runtime-dir', runtimeDir]);
+    expect(check.code).toBe(0);
+    expect(check.stderr).toContain(`footfall: warning: paths.runtime_dir: ${runtimeDir} is open to other users (mode 0755); footfall makes it 0700 when it starts\n`);
+    expect(check.stderr).toContain(`footfall: warning: paths.runtime_dir: ${key} is open to other users (mode 0644); footfall makes it 0600 when it starts\n`);
+
+    const result = await replay(runCli, runtimeDir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`warn {2}privacy: paths\\.runtime_dir: ${runtimeDir} is open to other users \\(mode 0755\\); made it 0700\n`));
+    expect(fs.statSync(runtimeDir).mode & 0o777).toBe(0o700);
+    // The replay finished its windows: their keys are gone, the one found with them too.
+    expect(fs.readdirSync(runtimeDir)).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a runtime directory of another user: exit 77 at start, naming the key', async () => {
+    const runtimeDir = fs.mkdtempSync(path.join(base, 'run-nobody-'));
+    fs.chownSync(runtimeDir, 65534, 65534);
+    const result = await replay(runCli, runtimeDir);
+    expect(result.code, result.stderr).toBe(77);
+    expect(result.stderr).toContain(`footfall: paths.runtime_dir: ${runtimeDir} belongs to uid 65534, not to this user (uid 0): run footfall as its owner, or give a directory of its own\n`);
+  });
+
   it.skipIf(mounting !== undefined)(`a runtime directory on a read-only file system${mounting ? ` (skipped: ${mounting})` : ''}`, async () => {
     mounted = fs.mkdtempSync(path.join(base, 'read-only-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k,mode=0700', 'tmpfs', mounted]);

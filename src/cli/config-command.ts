@@ -8,14 +8,15 @@ import { EXIT, OperatorError } from './errors.js';
 
 /**
  * What stops `footfall run` from using the directories the config names, as far as this user can
- * tell: the state directory, the runtime directory and the key files in it.
+ * tell: the state directory, the runtime directory and the key files in it. Who owns them is left
+ * to `run`, which knows its user.
  */
 function directoryFindings(config: Config): RuntimeDirectoryFinding[] {
   const { state_dir: stateDir, runtime_dir: runtimeDir } = config.paths;
   const stateProblem = directoryProblem(stateDir);
   return [
     ...(stateProblem === undefined ? [] : [{ message: `paths.state_dir: ${stateDir} ${stateProblem}; give a directory footfall can write in`, exitCode: EXIT.cantCreate }]),
-    ...new WindowKeyStore(runtimeDir).inspect(),
+    ...new WindowKeyStore(runtimeDir).inspect({ owner: false }),
   ];
 }
 
@@ -28,7 +29,11 @@ export function registerConfigCommand(program: Command): void {
       .description('validate the config file and environment; name each bad key (exit 78) and each directory that cannot be used (exit 73)'),
   ).action((options: CommonOptions) => {
     const loaded = loadCommandConfig(options);
-    const findings = directoryFindings(loaded);
+    const found = directoryFindings(loaded);
+    for (const { message, correction } of found) {
+      if (correction !== undefined) process.stderr.write(`footfall: warning: ${message}; footfall makes it ${correction.mode.toString(8).padStart(4, '0')} when it starts\n`);
+    }
+    const findings = found.filter((finding) => finding.correction === undefined);
     if (findings.length === 1) throw new OperatorError(findings[0]!.message, findings[0]!.exitCode);
     if (findings.length > 1) {
       throw new OperatorError(`these cannot be used; fix them and try again:\n${findings.map((f) => `  ${f.message}`).join('\n')}`, findings[0]!.exitCode);

@@ -115,9 +115,9 @@ export class Pipeline implements ObservationSink {
         tally.restarts++;
         this.open = tally;
         this.resumePending = true;
-        const { continued } = options.privacy.beginWindow(saved.span.startMs);
+        const { origin } = options.privacy.beginWindow(saved.span.startMs);
         options.logger.info('continuing the open window', { window: isoSeconds(saved.span.startMs), restarts: tally.restarts });
-        if (!continued) {
+        if (origin !== 'continued') {
           options.logger.warn(
             "the open window's key was lost (runtime directory cleared?); devices seen before and after this restart count twice in it",
           );

@@ -110,7 +110,7 @@ export class Sensor {
       publish: this.options.publish,
     });
     const store = (this.store = openOrExplain('paths.state_dir', config.paths.state_dir, () => Store.open(config.paths.state_dir)));
-    const keys = new WindowKeyStore(config.paths.runtime_dir);
+    const keys = new WindowKeyStore(config.paths.runtime_dir, logger.child('privacy'));
     openOrExplain('paths.runtime_dir', config.paths.runtime_dir, () => keys.prepare());
     const ignore = new IgnoreList(config.capture.ignore);
     if (ignore.size > 0) logger.debug('ignoring devices (capture.ignore)', { entries: ignore.size });

@@ -10,7 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { IgnoreList } from './ignore-list.js';
 import type { BleAddressKind, Observation, ObservationSink } from './observation.js';
 import { TokenDomain, Tokenizer } from './tokenizer.js';
-import type { WindowKeyStore } from './window-keys.js';
+import type { WindowKeyOrigin, WindowKeyStore } from './window-keys.js';
 
 const OCTET_SHIFT = 2 ** 40;
 const LOCALLY_ADMINISTERED = 0x02;
@@ -74,12 +74,12 @@ export class Pseudonymizer implements SightingSink {
     this.next = next;
   }
 
-  /** Starts tokenizing with the window's key; `continued` is true when a saved key was found. */
-  beginWindow(windowStartMs: number): { continued: boolean } {
-    const { key, continued } = this.options.keys.obtain(windowStartMs);
+  /** Starts tokenizing with the window's key, and says where the key came from (continued, made, replaced). */
+  beginWindow(windowStartMs: number): { origin: WindowKeyOrigin } {
+    const { key, origin } = this.options.keys.obtain(windowStartMs);
     this.tokenizer.useKey(key);
     this.openWindowStartMs = windowStartMs;
-    return { continued };
+    return { origin };
   }
 
   /** Destroys a window's key, file and memory: its tokens can never be linked to addresses again. */
