@@ -105,7 +105,7 @@ function requireFits(results: readonly SourceCalibration[]): void {
 
 function restartHint(config: Config): string {
   return readStatus(config.paths.runtime_dir).running
-    ? 'The daemon reads its zones when it starts: restart it for them to count (sudo systemctl restart footfall; the open window continues).'
+    ? 'The daemon reads its zones again when it is reloaded: reload it for them to count (sudo systemctl reload footfall; the open window is reported with the new zones).'
     : 'The zones count from the next start of footfall.';
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderExampleConfig } from './example.js';
-import { CONFIG_FILE_LIMITS, ConfigError, directoryProblem, loadConfig, type ConfigSources } from './load.js';
+import { changedKeys, CONFIG_FILE_LIMITS, ConfigError, directoryProblem, loadConfig, type ConfigSources } from './load.js';
 import { listFields } from './schema.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-config-test-'));
@@ -193,6 +193,15 @@ describe('limits on the config file', () => {
 
   it('says that a config path is a directory', () => {
     expect(issuesOf(() => loadConfig({ file: dir, fileExplicit: true, env: {} }))[0]!.message).toBe(`the file ${dir} is a directory`);
+  });
+});
+
+describe('changedKeys', () => {
+  it('names the keys whose values differ, in schema order, maps and lists by their contents', () => {
+    const before = withFile('zones:\n  wifi: {inside: -65}\ncapture:\n  ignore: [dc:fb:48]\n');
+    expect(changedKeys(before, withFile('zones:\n  wifi: {inside: -65}\ncapture:\n  ignore: [dc:fb:48]\n'))).toEqual([]);
+    const after = withFile('zones:\n  wifi: {inside: -60}\ncapture:\n  ignore: [dc:fb:48, 00:00:0c]\n  wifi:\n    hop_ms: 300\nlog:\n  level: debug\n');
+    expect(changedKeys(before, after)).toEqual(['capture.wifi.hop_ms', 'capture.ignore', 'zones.wifi', 'log.level']);
   });
 });
 

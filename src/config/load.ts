@@ -185,6 +185,14 @@ function lookup(data: Record<string, unknown>, key: string): unknown {
   return node;
 }
 
+/** The keys whose values differ between two configurations, in schema order (a reload says what changed). */
+export function changedKeys(before: Config, after: Config): string[] {
+  const valueOf = (config: Config, key: string) => JSON.stringify(lookup(config as unknown as Record<string, unknown>, key));
+  return listFields()
+    .map(({ key }) => key)
+    .filter((key) => valueOf(before, key) !== valueOf(after, key));
+}
+
 function assign(target: Record<string, unknown>, key: string, value: unknown) {
   const parts = key.split('.');
   let node = target;

@@ -162,6 +162,11 @@ export class Pipeline implements ObservationSink {
     for (const kind of sources) if (listening === undefined || listening(kind)) tally.markListening(kind);
   }
 
+  /** New zones (the daemon reloaded its configuration): the open window is reported with them, as every window after it. */
+  setZones(zones: SourceZones): void {
+    this.options.zones = zones;
+  }
+
   /** Frames the capture lost, reported by the source; they count against the open window. */
   addDropped(frames: number): void {
     if (this.open !== null && frames > 0) this.open.dropped += frames;

@@ -6,7 +6,7 @@
 import type { PhoneMarker } from '../capture/phone-marker.js';
 import type { CaptureSource, SourceKind } from '../capture/source.js';
 import type { Config } from '../config/schema.js';
-import type { EstimatorSet } from '../count/estimator.js';
+import type { EstimatorSet, SourceZones } from '../count/estimator.js';
 import type { Logger } from '../log/logger.js';
 import { IgnoreList } from '../privacy/ignore-list.js';
 import { MarkedPhoneTap, type MarkedSampleListener } from '../privacy/marked-phone-tap.js';
@@ -219,6 +219,12 @@ export class Sensor {
     }
     this.tap?.listen(marker === null ? null : listener);
     return marking;
+  }
+
+  /** Settings that change while the sensor runs (the daemon's reload): the zones and the devices never counted. */
+  reconfigure(settings: { zones: SourceZones; ignore: readonly string[] }): void {
+    this.pipeline?.setZones(settings.zones);
+    this.privacy?.setIgnoreList(new IgnoreList(settings.ignore));
   }
 
   /** The clock monitor's news, for the pipeline. */
