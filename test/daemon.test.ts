@@ -3,14 +3,15 @@
  * test makes (radiotap frames injected from outside), with a fake iw on PATH and a notify
  * socket standing in for systemd: readiness and watchdog, windows held back until the clock is
  * synchronized, frames counted, drops reported, `footfall status` and `footfall doctor` against
- * the running daemon (human and --json), and SIGTERM on a quiet interface.
+ * the running daemon (human and --json), its configuration reloaded on SIGHUP, and SIGTERM on a
+ * quiet interface.
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { DaemonStatus } from '../src/core/status-file.js';
 import { FOOTFALL_BIN, runCli } from './helpers/cli.js';
 import { installFakeIw, type FakeIw } from './helpers/fake-iw.js';
@@ -82,6 +83,9 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
         'clock:',
         `  sync_command: test -e ${path.join(dir, 'synced')}`,
         '  check_seconds: 1',
+        // In the file, not as a flag (which would win over it), so that a reload can change it.
+        'log:',
+        '  level: debug',
         '',
       ].join('\n'),
     );
@@ -89,7 +93,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     const history = await generatedCapture(GENERATED_CAPTURES['radiotap, mixed layouts, 6 h']!);
     expect((await runCli(['replay', history.path, '--config', configFile, ...dirs, '--log-level', 'warn'])).code).toBe(0);
 
-    daemon = ns.exec([process.execPath, FOOTFALL_BIN, 'run', '--config', configFile, ...dirs, '--log-level', 'debug'], {
+    daemon = ns.exec([process.execPath, FOOTFALL_BIN, 'run', '--config', configFile, ...dirs], {
       env: { ...process.env, PATH: iw.path, NOTIFY_SOCKET: path.join(dir, 'notify'), WATCHDOG_USEC: '1000000' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -215,6 +219,57 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     const heard = [...testAddresses(20), ...testAddresses(50, 1000), ...testAddresses(5000, 2000)];
     const text = heard.map((a) => a.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:'));
     expect(findLeaks(text, outputs)).toEqual([]);
+  });
+
+  it('reloads its configuration on SIGHUP: zones, capture.ignore and log.level at once, other keys named for a restart', async () => {
+    const original = fs.readFileSync(configFile, 'utf8');
+    onTestFinished(() => fs.writeFileSync(configFile, original));
+    const before = (await status())!.window!.wifi!;
+    expect(before.zones ?? {}).toEqual({});
+    const logged = stderr.length;
+    fs.writeFileSync(
+      configFile,
+      original
+        .replace('    hop_ms: 200\n', '    hop_ms: 300\n')
+        .replace('clock:\n', '  ignore: ["00:1a:11"]\nclock:\n')
+        .replace('  level: debug\n', '  level: info\n') + 'zones:\n  wifi:\n    inside: -60\n',
+    );
+    daemon.kill('SIGHUP');
+    await until('the reload', () => (stderr.slice(logged).includes('key=log.level') ? true : undefined));
+    const reloadLines = stderr.slice(logged).split('\n').filter((line) => line.includes('configuration reloaded'));
+    expect(reloadLines.map((line) => line.replace(/^\S+ /, ''))).toEqual([
+      'warn  configuration reloaded: changed, takes effect at the next restart key=capture.wifi.hop_ms',
+      'info  configuration reloaded: applied key=capture.ignore',
+      'info  configuration reloaded: applied key=zones.wifi',
+      'info  configuration reloaded: applied key=log.level',
+    ]);
+    // The open window is reported with the new zone; the frames of the ignored vendor are not
+    // counted, the others are.
+    const zoned = await until('the new zones', async () => ((await status())?.window?.wifi?.zones?.inside !== undefined ? true : undefined));
+    expect(zoned).toBe(true);
+    send(testAddresses(20, 9000));
+    const after = await until('the new frames', async () => {
+      const wifi = (await status())?.window?.wifi;
+      return wifi !== undefined && wifi.frames >= before.frames + 10 ? wifi : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await status())!.window!.wifi!.frames).toBe(before.frames + 10);
+    expect(after.addresses).toBe(before.addresses + 10);
+
+    // A config that does not pass is refused with one line; the daemon goes on with the one it has.
+    fs.writeFileSync(configFile, `${original}privacy:\n  token_bits: 1\n`);
+    const refused = stderr.length;
+    daemon.kill('SIGHUP');
+    await until('the refusal', () => (stderr.slice(refused).includes('not reloaded') ? true : undefined));
+    const refusal = stderr.slice(refused).split('\n').filter((line) => line !== '');
+    expect(refusal).toHaveLength(1);
+    expect(refusal[0]).toMatch(/ error configuration not reloaded, the daemon goes on with the one it has: privacy\.token_bits: 1 is not allowed: must be a whole number from 16 to 64 \(.*footfall\.yaml\)$/);
+    fs.writeFileSync(configFile, original);
+    expect(exited.code).toBeUndefined();
+    // At info since the reload: not one debug line (the window opening, the Bluetooth adapter's retries).
+    const sinceReload = stderr.slice(stderr.indexOf('applied key=log.level', logged));
+    expect(sinceReload).not.toMatch(/ debug /);
+    expect((await status())!.window!.wifi!.zones).toHaveProperty('inside');
   });
 
   it('stops on SIGTERM within 5 s on a quiet interface, saying STOPPING=1, and status then says it is not running', async () => {

@@ -29,7 +29,7 @@ describe('footfall ignore', () => {
 
     const added = await run('add', '40-EC-99-F9-34-A6');
     expect(added.code).toBe(0);
-    expect(added.stdout).toBe(`added the address to capture.ignore in ${config} (2 entries); restart the daemon for it to count (sudo systemctl restart footfall)\n`);
+    expect(added.stdout).toBe(`added the address to capture.ignore in ${config} (2 entries); reload the daemon for it to count (sudo systemctl reload footfall)\n`);
     expect(fs.readFileSync(config, 'utf8')).toBe(
       ['# The venue.', 'capture:', '  ignore:', `    - "${TILLS}" # the tills`, `    - ${PERSON}`, '  wifi:', '    interface: wlan1 # by the door', ''].join('\n'),
     );

@@ -23,8 +23,9 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const words = (key: string) => (unit.get(key) ?? []).flatMap((value) => value.split(/\s+/)).sort();
 
 describe('systemd/footfall.service', () => {
-  it('runs footfall run as a notify service that restarts, except after a bad config', () => {
+  it('runs footfall run as a notify service that reloads on SIGHUP and restarts, except after a bad config', () => {
     expect(unitValue(unit, 'ExecStart')).toBe('/usr/bin/node /opt/footfall/dist/cli/main.js run');
+    expect(unitValue(unit, 'ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(unitValue(unit, 'SyslogIdentifier')).toBe('footfall');
     expect(unitValue(unit, 'Type')).toBe('notify');
     expect(unitValue(unit, 'NotifyAccess')).toBe('main');

@@ -76,9 +76,9 @@ function requireFits(results: readonly SourceCalibration[]): void {
   if (failed !== undefined) throw new OperatorError(`${SOURCE_LABELS[failed.source]}: ${failed.failure}`, EXIT.dataError);
 }
 
-function restartHint(config: Config): string {
+function reloadHint(config: Config): string {
   return readStatus(config.paths.runtime_dir).running
-    ? 'The daemon reads its zones when it starts: restart it for them to count (sudo systemctl restart footfall; the open window continues).'
+    ? 'The daemon reads its zones again when it is reloaded: reload it for them to count (sudo systemctl reload footfall; the open window is reported with the new zones).'
     : 'The zones count from the next start of footfall.';
 }
 
@@ -99,7 +99,7 @@ async function calibrateRecordings(options: CalibrateOptions, config: Config, ma
   if (!options.json) process.stdout.write(`\n${diffOf(file, before, after)}`);
   if (options.write === undefined || after === before) return;
   writeConfigFile(file, after);
-  process.stderr.write(`footfall: wrote ${zoneEdits(results).map((edit) => edit.key.join('.')).join(' and ')} to ${file}. ${restartHint(config)}\n`);
+  process.stderr.write(`footfall: wrote ${zoneEdits(results).map((edit) => edit.key.join('.')).join(' and ')} to ${file}. ${reloadHint(config)}\n`);
 }
 
 /** The terminal as the walk sees it: readline for questions, one line rewritten in place for the readout. */
@@ -208,7 +208,7 @@ async function calibrateGuided(options: CalibrateOptions, config: Config, marker
       return;
     }
     writeConfigFile(file, after);
-    terminal.say(`Written to ${file}. ${restartHint(config)}`);
+    terminal.say(`Written to ${file}. ${reloadHint(config)}`);
   } finally {
     process.off('SIGTERM', stop);
     terminal.close();

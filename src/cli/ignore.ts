@@ -67,7 +67,7 @@ function change(options: IgnoreOptions, address: string, how: 'add' | 'remove'):
   const kind = entry.kind === 'address' ? 'address' : 'vendor prefix';
   process.stdout.write(
     `${how === 'add' ? 'added the' : 'removed the'} ${kind} ${how === 'add' ? 'to' : 'from'} capture.ignore in ${file} (${next.length} ${next.length === 1 ? 'entry' : 'entries'}); ` +
-      'restart the daemon for it to count (sudo systemctl restart footfall)\n',
+      'reload the daemon for it to count (sudo systemctl reload footfall)\n',
   );
 }
 

@@ -10,10 +10,14 @@ async function run(options: CommonOptions): Promise<void> {
   // Live capture, the clock monitor and sd_notify load only for the daemon, not for every command.
   const { Daemon } = await import('../core/daemon.js');
   const daemon = new Daemon(config, logger, softwareVersions());
-  const removeSignalHandler = onStopSignal(async (signal) => {
-    logger.info('stopping', { signal });
-    await daemon.stop();
-  });
+  const removeSignalHandler = onStopSignal(
+    async (signal) => {
+      logger.info('stopping', { signal });
+      await daemon.stop();
+    },
+    // The file, environment and flags as at start, read again: flags still win.
+    { reload: () => daemon.reload(() => loadCommandConfig(options)) },
+  );
   try {
     await daemon.start();
     await daemon.run();

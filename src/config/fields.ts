@@ -65,7 +65,13 @@ export function boolean(spec: Common<boolean>): Field<boolean> {
   };
 }
 
-export function text(spec: Common<string> & { pattern?: RegExp; allowed?: string }): Field<string> {
+/**
+ * A string. `check` looks further than a pattern can (a URL as its client will parse it) and
+ * says what the value must be instead when it does not pass.
+ */
+export function text(
+  spec: Common<string> & { pattern?: RegExp; allowed?: string; check?: (value: string) => string | undefined },
+): Field<string> {
   const allowed = spec.allowed ?? 'a non-empty string';
   return {
     isField: true,
@@ -74,6 +80,8 @@ export function text(spec: Common<string> & { pattern?: RegExp; allowed?: string
       const value = typeof raw === 'number' && !fromText ? String(raw) : raw;
       if (typeof value !== 'string' || value.length === 0) return bad(allowed);
       if (spec.pattern && !spec.pattern.test(value)) return bad(allowed);
+      const instead = spec.check?.(value);
+      if (instead !== undefined) return bad(instead);
       return ok(value);
     },
   };
@@ -81,7 +89,7 @@ export function text(spec: Common<string> & { pattern?: RegExp; allowed?: string
 
 /** A string that may be absent: `null` in YAML, an empty environment variable. */
 export function optionalText(
-  spec: Common<string | null> & { pattern?: RegExp; allowed?: string },
+  spec: Common<string | null> & { pattern?: RegExp; allowed?: string; check?: (value: string) => string | undefined },
 ): Field<string | null> {
   const inner = text({ ...spec, default: '' });
   return {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderExampleConfig } from './example.js';
-import { ConfigError, loadConfig, type ConfigSources } from './load.js';
+import { changedKeys, CONFIG_FILE_LIMITS, ConfigError, directoryProblem, loadConfig, type ConfigSources } from './load.js';
 import { listFields } from './schema.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-config-test-'));
@@ -90,7 +90,10 @@ describe('loadConfig', () => {
     ['privcy:\n  window_minutes: 5\n', 'privcy', 'unknown key'],
     ['mqtt:\n  passwd: x\n', 'mqtt.passwd', 'unknown key'],
     ['mqtt:\n  cert_file: /etc/hostname\n', 'mqtt.key_file', 'must be set too'],
-    ['mqtt:\n  ca_file: /nonexistent/ca.pem\n', 'mqtt.ca_file', 'not a readable file'],
+    ['mqtt:\n  ca_file: /nonexistent/ca.pem\n', 'mqtt.ca_file', 'does not exist'],
+    ['mqtt:\n  ca_file: /etc\n', 'mqtt.ca_file', 'is a directory, not a file'],
+    ['mqtt:\n  url: mqtt://127.0.0.1:99999\n', 'mqtt.url', 'port is a number from 1 to 65535'],
+    ['mqtt:\n  url: mqtt://[::1\n', 'mqtt.url', 'IPv6 address in brackets'],
     ['- a\n- b\n', 'config', 'YAML mapping'],
     ['privacy:\n  window_minutes: [\n', 'config', 'YAML syntax error at line'],
   ])('names the key of a bad value: %j', (content, key, allowed) => {
@@ -114,6 +117,111 @@ describe('loadConfig', () => {
   it('refuses unknown FOOTFALL_ environment variables', () => {
     const issues = issuesOf(() => loadConfig({ file: 'x', fileExplicit: false, env: { FOOTFALL_PRIVACY_WINDOWS: '5' } }));
     expect(issues[0]!.key).toBe('FOOTFALL_PRIVACY_WINDOWS');
+  });
+});
+
+describe('files the config points at', () => {
+  function secretFile(name: string, content: string, mode: number): string {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, content);
+    fs.chmodSync(file, mode);
+    return file;
+  }
+  const withPassword = (file: string) => withFile(`mqtt:\n  url: mqtt://broker\n  username: sensor\n  password_file: ${file}\n`);
+
+  it('takes a password file that the daemon\'s group may read but no one else', () => {
+    expect(withPassword(secretFile('password-640', 'secret\n', 0o640)).mqtt.password_file).toContain('password-640');
+  });
+
+  it.each([
+    ['readable by every user', 'secret\n', 0o644, (file: string) => `is readable by every user of this machine (mode 0644): make it private, e.g. chmod o-r ${file}`],
+    ['empty', '', 0o600, () => 'holds no password: write it on the first line'],
+    ['blank on its first line', '  \nsecret\n', 0o600, () => 'holds no password: write it on the first line'],
+  ])('refuses a password file %s', (what, content, mode, message) => {
+    const file = secretFile(`password-${what.replace(/\W/g, '-')}`, content, mode);
+    const issues = issuesOf(() => withPassword(file));
+    expect(issues).toEqual([{ key: 'mqtt.password_file', origin: expect.stringMatching(/\.yaml$/), message: `the file ${file} ${message(file)}` }]);
+    expect(new ConfigError(issues).message).not.toContain('secret');
+  });
+
+  it('refuses a password file that is a directory', () => {
+    expect(issuesOf(() => withPassword(dir))[0]!.message).toBe(`the file ${dir} is a directory, not a file`);
+  });
+
+  it('refuses a private key readable by every user, and takes certificates that are', () => {
+    const cert = secretFile('client.crt', 'CERT', 0o644);
+    const key = secretFile('client.key', 'KEY', 0o644);
+    const tls = (keyFile: string) => withFile(`mqtt:\n  url: mqtts://broker\n  ca_file: ${cert}\n  cert_file: ${cert}\n  key_file: ${keyFile}\n`);
+    expect(issuesOf(() => tls(key)).map((i) => i.key)).toEqual(['mqtt.key_file']);
+    fs.chmodSync(key, 0o600);
+    expect(tls(key).mqtt.key_file).toBe(key);
+  });
+});
+
+describe('limits on the config file', () => {
+  it('refuses an alias bomb, naming the file, without expanding it', () => {
+    let text = 'a: &a [x, x, x, x, x, x, x, x, x]\n';
+    for (let level = 1; level <= 9; level++) text += `l${level}: &l${level} [${Array(9).fill(level === 1 ? '*a' : `*l${level - 1}`).join(', ')}]\n`;
+    const issues = issuesOf(() => loadConfig({ file: 'bomb.yaml', fileExplicit: true, env: {}, text }));
+    expect(issues).toEqual([
+      { key: 'config', origin: 'bomb.yaml', message: `its YAML aliases (*name) expand to more than ${CONFIG_FILE_LIMITS.aliases} nodes: write the values out instead` },
+    ]);
+  });
+
+  it('takes a few aliases', () => {
+    const config = withFile('zones:\n  wifi: &zones {inside: -65}\n  ble: *zones\n');
+    expect(config.zones.ble).toEqual({ inside: -65 });
+  });
+
+  it.each([
+    ['flow', (n: number) => `sensor: ${'['.repeat(n)}${']'.repeat(n)}\n`, 100_000],
+    ['block', (n: number) => `${Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} 1\n`, 600],
+    ['compact sequences', (n: number) => `sensor:\n  ${'- '.repeat(n)}x\n`, 100_000],
+  ])('refuses %s collections nested too deep, however deep', (_what, nest, deepest) => {
+    for (const depth of [CONFIG_FILE_LIMITS.depth + 1, deepest]) {
+      const issues = issuesOf(() => loadConfig({ file: 'deep.yaml', fileExplicit: true, env: {}, text: nest(depth) }));
+      expect(issues).toEqual([{ key: 'config', origin: 'deep.yaml', message: expect.stringContaining(`nests more than ${CONFIG_FILE_LIMITS.depth} levels deep`) }]);
+    }
+  });
+
+  it('refuses a file larger than a config can be, without reading it', () => {
+    const file = path.join(dir, 'large.yaml');
+    fs.writeFileSync(file, `# ${'x'.repeat(CONFIG_FILE_LIMITS.bytes)}\n`);
+    const issues = issuesOf(() => loadConfig({ file, fileExplicit: true, env: {} }));
+    expect(issues).toEqual([{ key: 'config', origin: file, message: 'the file is larger than 256 KiB; a footfall config is a few kilobytes: give the right file' }]);
+  });
+
+  it('says that a config path is a directory', () => {
+    expect(issuesOf(() => loadConfig({ file: dir, fileExplicit: true, env: {} }))[0]!.message).toBe(`the file ${dir} is a directory`);
+  });
+});
+
+describe('changedKeys', () => {
+  it('names the keys whose values differ, in schema order, maps and lists by their contents', () => {
+    const before = withFile('zones:\n  wifi: {inside: -65}\ncapture:\n  ignore: [dc:fb:48]\n');
+    expect(changedKeys(before, withFile('zones:\n  wifi: {inside: -65}\ncapture:\n  ignore: [dc:fb:48]\n'))).toEqual([]);
+    const after = withFile('zones:\n  wifi: {inside: -60}\ncapture:\n  ignore: [dc:fb:48, 00:00:0c]\n  wifi:\n    hop_ms: 300\nlog:\n  level: debug\n');
+    expect(changedKeys(before, after)).toEqual(['capture.wifi.hop_ms', 'capture.ignore', 'zones.wifi', 'log.level']);
+  });
+});
+
+describe('directoryProblem', () => {
+  it('accepts a writable directory, and one that can be made in it', () => {
+    expect(directoryProblem(dir)).toBeUndefined();
+    expect(directoryProblem(path.join(dir, 'not', 'yet'))).toBeUndefined();
+  });
+
+  it('says that a file stands where the directory or one of its parents should be', () => {
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, '');
+    expect(directoryProblem(file)).toBe('is a file, not a directory');
+    expect(directoryProblem(path.join(file, 'below'))).toBe(`does not exist and cannot be made: ${file} is a file, not a directory`);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('says that a directory is not writable by this user (skipped as root: root writes anywhere)', () => {
+    const locked = fs.mkdtempSync(path.join(dir, 'locked-'));
+    fs.chmodSync(locked, 0o500);
+    expect(directoryProblem(locked)).toBe(`is not writable by this user (uid ${process.getuid!()})`);
   });
 });
 

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { boolean, integer, integerList, namedNumbers, oneOf, optionalText, privateTextList, text, type Field } from './fields.js';
 import { LOG_LEVELS } from '../log/logger.js';
 import { IGNORE_ENTRY_FORMS, parseIgnoreEntry } from '../privacy/ignore-list.js';
+import { brokerUrlProblem } from '../publish/broker-url.js';
 
 /** Characters that are safe in one MQTT topic level and in file names. */
 const SENSOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -217,8 +218,8 @@ export const schema = {
       doc: 'Broker URL (mqtt://, mqtts://, ws:// or wss://). None: publishing is off.',
       default: null,
       example: 'mqtts://broker.example.net:8883',
-      pattern: /^(mqtts?|wss?):\/\/[^\s/]+/,
       allowed: 'a URL starting with mqtt://, mqtts://, ws:// or wss://',
+      check: brokerUrlProblem,
     }),
     topic_prefix: text({
       doc: 'Topics are <topic_prefix>/<sensor.id>/status, report, live and health.',

@@ -3,15 +3,17 @@
  * (the Wi-Fi interface, the Bluetooth adapter) with the wall clock, the clock monitor, the status
  * file for `footfall status`, the answers to `footfall calibrate`, and systemd's readiness and
  * watchdog. Each part starts in that
- * order and stops in the reverse one.
+ * order and stops in the reverse one. A reload (SIGHUP) applies the settings that can change
+ * while it runs.
  *
  * Wi-Fi is the sensor's main source: an interface that cannot be opened stops the daemon.
  * Bluetooth is optional: without a usable adapter the daemon counts Wi-Fi alone and says why.
  */
 import type { SourceKind } from '../capture/source.js';
 import type { MonitorInterface } from '../capture/wifi/monitor-interface.js';
+import { changedKeys, ConfigError, formatIssue } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../log/logger.js';
+import { oneLine, type Logger } from '../log/logger.js';
 import { displayUrl } from '../publish/broker-url.js';
 import { CalibrationResponder } from './calibration-exchange.js';
 import { ClockMonitor } from './clock.js';
@@ -19,6 +21,9 @@ import { liveSources, monitorInterfaceOf } from './live-sources.js';
 import { Sensor } from './sensor.js';
 import { diskSpace, StatusFileWriter, type DaemonStatus } from './status-file.js';
 import { SystemdNotifier } from './systemd-notify.js';
+
+/** Keys a reload applies while the daemon runs; a change to any other waits for a restart. */
+const LIVE_KEYS = new Set(['zones.wifi', 'zones.ble', 'capture.ignore', 'privacy.contact', 'log.level']);
 
 /** The watchdog is fed only if the pipeline moved on its timer this recently. */
 const STALL_MS = 5000;
@@ -34,9 +39,11 @@ export class Daemon {
   private capturing: Promise<void> | undefined;
   private captureFailed = false;
   private stopping: Promise<void> | undefined;
+  /** Every part started: a reload may change them. */
+  private started = false;
 
   constructor(
-    private readonly config: Config,
+    private config: Config,
     private readonly logger: Logger,
     private readonly versions: Record<string, string>,
   ) {}
@@ -84,6 +91,7 @@ export class Daemon {
       await this.notifier?.notify('READY=1', `STATUS=capturing on ${listeningOn}`);
       const watchdogMs = this.notifier?.watchdogIntervalMs;
       if (watchdogMs !== undefined) this.watchdogTimer = setInterval(() => void this.feedWatchdog(), watchdogMs);
+      this.started = true;
       logger.info('capturing', {
         interface: captureInterface ?? undefined,
         channels: captureInterface === null ? undefined : wifi.channels.join(',') || 'unchanged',
@@ -99,6 +107,48 @@ export class Daemon {
   /** Captures until stop(); rejects when capture fails (the interface went away, say). */
   async run(): Promise<void> {
     await this.capturing;
+  }
+
+  /**
+   * Reloads the configuration (SIGHUP, systemctl reload) with `load`, which reads and validates it
+   * as at start. What can change while running changes now: the zones (the open window is
+   * reported with them), the devices never counted and the log level. Every other changed key is
+   * named in a line of its own and waits for a restart. A configuration that does not pass is
+   * refused with one line, and the daemon goes on with the one it has.
+   */
+  reload(load: () => Config): void {
+    const { logger } = this;
+    if (this.stopping !== undefined) return;
+    if (!this.started || this.sensor === undefined) {
+      logger.warn('configuration not reloaded: the daemon is still starting; reload again once it runs');
+      return;
+    }
+    let next: Config;
+    try {
+      next = load();
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.issues.map(formatIssue).join('; ') : oneLine(error);
+      logger.error(`configuration not reloaded, the daemon goes on with the one it has: ${problems}`);
+      return;
+    }
+    const changed = changedKeys(this.config, next);
+    if (changed.length === 0) {
+      logger.info('configuration reloaded; nothing changed');
+      return;
+    }
+    this.sensor.reconfigure({ zones: next.zones, ignore: next.capture.ignore, contact: next.privacy.contact });
+    logger.setLevel(next.log.level);
+    this.config = {
+      ...this.config,
+      zones: next.zones,
+      log: next.log,
+      capture: { ...this.config.capture, ignore: next.capture.ignore },
+      privacy: { ...this.config.privacy, contact: next.privacy.contact },
+    };
+    for (const key of changed) {
+      if (LIVE_KEYS.has(key)) logger.info('configuration reloaded: applied', { key });
+      else logger.warn('configuration reloaded: changed, takes effect at the next restart', { key });
+    }
   }
 
   /** Stops in reverse order; concurrent calls share one stop. */

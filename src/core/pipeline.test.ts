@@ -233,6 +233,19 @@ describe('Pipeline', () => {
     h.store.close();
   });
 
+  it('reports the open window with zones set while it is open, as the windows after it', () => {
+    const h = new Harness(dir);
+    h.pipeline.start();
+    h.feed(traffic().slice(0, 30));
+    expect(h.pipeline.live(T0 + 10 * MINUTE)!.wifi!.zones).toEqual({ inside: 1, nearby: 5 });
+    h.pipeline.setZones({ wifi: { near: -75 }, ble: {} });
+    expect(h.pipeline.live(T0 + 10 * MINUTE)!.wifi!.zones).toEqual({ near: 5 });
+    h.feed(traffic().slice(30));
+    h.pipeline.finishInput();
+    expect(h.reports.map((report) => report.wifi!.zones)).toEqual([{ near: 5 }, { near: 5 }, { near: 5 }]);
+    h.store.close();
+  });
+
   it('holds frames back while the clock is not synchronized, and counts them', () => {
     const h = new Harness(dir, 32, { requireSync: true, timeSource: 'wall' });
     h.pipeline.start();

@@ -117,9 +117,9 @@ export class Pipeline implements ObservationSink {
         tally.restarts++;
         this.open = tally;
         this.resumePending = true;
-        const { continued } = options.privacy.beginWindow(saved.span.startMs);
+        const { origin } = options.privacy.beginWindow(saved.span.startMs);
         options.logger.info('continuing the open window', { window: isoSeconds(saved.span.startMs), restarts: tally.restarts });
-        if (!continued) {
+        if (origin !== 'continued') {
           options.logger.warn(
             "the open window's key was lost (runtime directory cleared?); devices seen before and after this restart count twice in it",
           );
@@ -162,6 +162,11 @@ export class Pipeline implements ObservationSink {
   private markListening(tally: WindowTally): void {
     const { sources, listening } = this.options;
     for (const kind of sources) if (listening === undefined || listening(kind)) tally.markListening(kind);
+  }
+
+  /** New zones (the daemon reloaded its configuration): the open window is reported with them, as every window after it. */
+  setZones(zones: SourceZones): void {
+    this.options.zones = zones;
   }
 
   /** Frames the capture lost, reported by the source; they count against the open window. */

@@ -6,7 +6,7 @@
 import type { PhoneMarker } from '../capture/phone-marker.js';
 import type { CaptureSource, SourceKind } from '../capture/source.js';
 import type { Config } from '../config/schema.js';
-import type { EstimatorSet } from '../count/estimator.js';
+import type { EstimatorSet, SourceZones } from '../count/estimator.js';
 import type { Logger } from '../log/logger.js';
 import { IgnoreList } from '../privacy/ignore-list.js';
 import { privacyManifest } from '../privacy/manifest.js';
@@ -81,6 +81,7 @@ const LATE_FRAME_GRACE_MS = 2000;
 
 export class Sensor {
   private store: Store | undefined;
+  private privacy: Pseudonymizer | undefined;
   /** Where the sources deliver: the Pseudonymizer, behind the tap that `footfall calibrate` listens on. */
   private tap: MarkedPhoneTap | undefined;
   private pipeline: Pipeline | undefined;
@@ -95,8 +96,12 @@ export class Sensor {
   private droppedSeen = 0;
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  /** The config as it is now: the options' one, with what a reload changed. */
+  private liveConfig: Config;
 
-  constructor(private readonly options: SensorOptions) {}
+  constructor(private readonly options: SensorOptions) {
+    this.liveConfig = options.config;
+  }
 
   async start(): Promise<void> {
     const { config, logger } = this.options;
@@ -110,17 +115,17 @@ export class Sensor {
       publish: this.options.publish,
     });
     const store = (this.store = openOrExplain('paths.state_dir', config.paths.state_dir, () => Store.open(config.paths.state_dir)));
-    const keys = new WindowKeyStore(config.paths.runtime_dir);
+    const keys = new WindowKeyStore(config.paths.runtime_dir, logger.child('privacy'));
     openOrExplain('paths.runtime_dir', config.paths.runtime_dir, () => keys.prepare());
     const ignore = new IgnoreList(config.capture.ignore);
     if (ignore.size > 0) logger.debug('ignoring devices (capture.ignore)', { entries: ignore.size });
-    const privacy = new Pseudonymizer({
+    const privacy = (this.privacy = new Pseudonymizer({
       keys,
       tokenBits: config.privacy.token_bits,
       tokenCacheSize: config.privacy.token_cache_size,
       ignore,
       logger: logger.child('privacy'),
-    });
+    }));
     this.tap = new MarkedPhoneTap(privacy);
     const pipeline = (this.pipeline = new Pipeline({
       sensorId: config.sensor.id,
@@ -176,7 +181,7 @@ export class Sensor {
         outbox: store.outbox,
         live: () => pipeline.live(Date.now()),
         health: () => health.payload(),
-        privacy: () => privacyManifest(config, this.options.versions.footfall ?? 'unknown'),
+        privacy: () => privacyManifest(this.liveConfig, this.options.versions.footfall ?? 'unknown'),
         logger: logger.child('mqtt'),
       });
       await this.publisher.start();
@@ -221,6 +226,23 @@ export class Sensor {
     }
     this.tap?.listen(marker === null ? null : listener);
     return marking;
+  }
+
+  /**
+   * Settings that change while the sensor runs (the daemon's reload): the zones, the devices
+   * never counted and the privacy contact. The privacy manifest, which states them, goes again.
+   */
+  reconfigure(settings: { zones: SourceZones; ignore: string[]; contact: string | null }): void {
+    this.pipeline?.setZones(settings.zones);
+    this.privacy?.setIgnoreList(new IgnoreList(settings.ignore));
+    const { config } = this.options;
+    this.liveConfig = {
+      ...this.liveConfig,
+      zones: settings.zones,
+      capture: { ...config.capture, ignore: settings.ignore },
+      privacy: { ...config.privacy, contact: settings.contact },
+    };
+    this.publisher?.publishPrivacy();
   }
 
   /** The clock monitor's news, for the pipeline. */

@@ -19,6 +19,8 @@ export interface Logger {
   isEnabled(level: LogLevel): boolean;
   /** A logger whose lines are prefixed with `scope:`. */
   child(scope: string): Logger;
+  /** Changes the level of this logger, the one it is a child of and all their children (a reloaded log.level). */
+  setLevel(level: LogLevel): void;
 }
 
 export interface LoggerOptions {
@@ -45,12 +47,11 @@ export function formatFields(fields: LogFields | undefined): string {
   return out;
 }
 
-export function createLogger(options: LoggerOptions, scope = ''): Logger {
+export function createLogger(options: LoggerOptions, scope = '', shared = { threshold: LOG_LEVELS.indexOf(options.level) }): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const journald = options.journald ?? Boolean(process.env.JOURNAL_STREAM);
   const now = options.now ?? (() => new Date());
-  const threshold = LOG_LEVELS.indexOf(options.level);
-  const enabled = (level: LogLevel) => LOG_LEVELS.indexOf(level) <= threshold;
+  const enabled = (level: LogLevel) => LOG_LEVELS.indexOf(level) <= shared.threshold;
 
   const log = (level: LogLevel, message: string, fields?: LogFields) => {
     if (!enabled(level)) return;
@@ -64,7 +65,10 @@ export function createLogger(options: LoggerOptions, scope = ''): Logger {
     info: (m, f) => log('info', m, f),
     debug: (m, f) => log('debug', m, f),
     isEnabled: enabled,
-    child: (child) => createLogger(options, scope ? `${scope}.${child}` : child),
+    child: (child) => createLogger(options, scope ? `${scope}.${child}` : child, shared),
+    setLevel: (level) => {
+      shared.threshold = LOG_LEVELS.indexOf(level);
+    },
   };
 }
 

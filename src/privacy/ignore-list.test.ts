@@ -112,6 +112,17 @@ describe('the Pseudonymizer with an ignore list', () => {
     expect(sink.tokens.map((t) => t.split(' ')[0])).toEqual(['wifi', 'ble']);
   });
 
+  it('takes a new ignore list from the next frame on', () => {
+    const { privacy, sink } = pseudonymizer(new IgnoreList([]));
+    feed(privacy, [['wifi', 0xdcfb4868bee4]]);
+    privacy.setIgnoreList(new IgnoreList(['dc:fb:48']));
+    feed(privacy, [['wifi', 0xdcfb4868bee4], ['wifi', 0x40ec99f934a6]]);
+    privacy.setIgnoreList(new IgnoreList([]));
+    feed(privacy, [['wifi', 0xdcfb4868bee4]]);
+    expect(sink.tokens).toHaveLength(3);
+    expect(sink.tokens[0]).toBe(sink.tokens[2]);
+  });
+
   it('says at debug how many frames it dropped in a window, and nothing of them', () => {
     const log: string[] = [];
     const { privacy } = pseudonymizer(new IgnoreList(['dc:fb:48']), log);

@@ -10,7 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { IgnoreList } from './ignore-list.js';
 import type { BleAddressKind, Observation, ObservationSink } from './observation.js';
 import { TokenDomain, Tokenizer } from './tokenizer.js';
-import type { WindowKeyStore } from './window-keys.js';
+import type { WindowKeyOrigin, WindowKeyStore } from './window-keys.js';
 
 const OCTET_SHIFT = 2 ** 40;
 const LOCALLY_ADMINISTERED = 0x02;
@@ -48,8 +48,9 @@ export class Pseudonymizer implements SightingSink {
   private next: ObservationSink | null = null;
   private readonly tokenizer: Tokenizer;
   private openWindowStartMs: number | null = null;
-  /** Fixed at start, so that an empty ignore list costs a frame one boolean test. */
-  private readonly ignoring: boolean;
+  private ignore: IgnoreList | undefined;
+  /** Set with the list, so that an empty ignore list costs a frame one boolean test. */
+  private ignoring: boolean;
   /** Frames the ignore list took since the last window ended. */
   private ignoredFrames = 0;
   private readonly observation: Observation = {
@@ -67,19 +68,26 @@ export class Pseudonymizer implements SightingSink {
 
   constructor(private readonly options: PseudonymizerOptions) {
     this.tokenizer = new Tokenizer(options.tokenBits, options.tokenCacheSize);
+    this.ignore = options.ignore;
     this.ignoring = options.ignore !== undefined && options.ignore.size > 0;
+  }
+
+  /** Replaces the devices never counted (the daemon reloaded capture.ignore), from the next frame on. */
+  setIgnoreList(ignore: IgnoreList): void {
+    this.ignore = ignore;
+    this.ignoring = ignore.size > 0;
   }
 
   connect(next: ObservationSink): void {
     this.next = next;
   }
 
-  /** Starts tokenizing with the window's key; `continued` is true when a saved key was found. */
-  beginWindow(windowStartMs: number): { continued: boolean } {
-    const { key, continued } = this.options.keys.obtain(windowStartMs);
+  /** Starts tokenizing with the window's key, and says where the key came from (continued, made, replaced). */
+  beginWindow(windowStartMs: number): { origin: WindowKeyOrigin } {
+    const { key, origin } = this.options.keys.obtain(windowStartMs);
     this.tokenizer.useKey(key);
     this.openWindowStartMs = windowStartMs;
-    return { continued };
+    return { origin };
   }
 
   /** Destroys a window's key, file and memory: its tokens can never be linked to addresses again. */
@@ -103,7 +111,7 @@ export class Pseudonymizer implements SightingSink {
   onSighting(sighting: Sighting): void {
     // Before anything else, the clock included: an ignored frame goes nowhere, not even into the
     // counts of frames held back or dropped.
-    if (this.ignoring && this.options.ignore!.matches(sighting.address)) {
+    if (this.ignoring && this.ignore!.matches(sighting.address)) {
       this.ignoredFrames++;
       return;
     }

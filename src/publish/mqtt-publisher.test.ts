@@ -279,7 +279,8 @@ describe('MqttPublisher against mosquitto', () => {
 
   it('says online and its privacy manifest (retained) once connected, and offline (retained) after stop()', async () => {
     const mosquitto = await broker();
-    const { publisher: pub, lines } = publisher(settings(mosquitto.url, { client_id: 'shop-door' }), new MemoryOutbox());
+    const privacy = { ...PRIVACY };
+    const { publisher: pub, lines } = publisher(settings(mosquitto.url, { client_id: 'shop-door' }), new MemoryOutbox(), { privacy: () => privacy });
     await pub.start();
     await waitUntil(() => pub.state().connected, 'connected');
 
@@ -288,6 +289,11 @@ describe('MqttPublisher against mosquitto', () => {
     expect(whileRunning.on(TOPIC.status)).toEqual([{ topic: TOPIC.status, payload: '{"state":"online"}', qos: 1, retain: true }]);
     await whileRunning.waitFor((m) => m.some((x) => x.topic === TOPIC.privacy), 'the retained privacy manifest');
     expect(whileRunning.on(TOPIC.privacy)).toEqual([{ topic: TOPIC.privacy, payload: JSON.stringify(PRIVACY), qos: 1, retain: true }]);
+    // A reload that changes what the manifest says sends it again.
+    privacy.contact = 'dpo@shop.example';
+    pub.publishPrivacy();
+    await whileRunning.waitFor((m) => m.filter((x) => x.topic === TOPIC.privacy).length === 2, 'the manifest sent again');
+    expect(JSON.parse(whileRunning.on(TOPIC.privacy)[1]!.payload)).toEqual({ ...PRIVACY, contact: 'dpo@shop.example' });
 
     await pub.stop();
     // A clean stop is not an error.

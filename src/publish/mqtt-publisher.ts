@@ -21,6 +21,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { passwordOf } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox, OutboxEntry } from '../store/outbox.js';
@@ -78,8 +79,7 @@ export async function credentialOptions(settings: MqttSettings): Promise<IClient
   const options: IClientOptions = { rejectUnauthorized: settings.reject_unauthorized };
   if (settings.username !== null) options.username = settings.username;
   if (settings.password_file !== null) {
-    const text = (await readSetting('password_file', settings.password_file)).toString('utf8');
-    options.password = (text.split(/\r?\n/, 1)[0] ?? '').trim();
+    options.password = passwordOf((await readSetting('password_file', settings.password_file)).toString('utf8'));
   }
   if (settings.ca_file !== null) options.ca = await readSetting('ca_file', settings.ca_file);
   if (settings.cert_file !== null) options.cert = await readSetting('cert_file', settings.cert_file);
