@@ -2,18 +2,15 @@
  * `footfall status`: the running daemon's state from its status file, and the devices of the
  * last 24 windows from the local history. `--json` for scripts, `--watch` to refresh.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import type { Config } from '../config/schema.js';
 import type { DaemonStatus } from '../core/status-file.js';
 import { readStatus, STATUS_INTERVAL_MS } from '../core/status-file.js';
 import type { SourceHealth, WindowReport } from '../publish/payloads.js';
-import { DATABASE_FILE } from '../store/database.js';
-import { ReportHistory } from '../store/history.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
 import { EXIT, OperatorError } from './errors.js';
+import { readLocalHistory } from './local-history.js';
+import { sparkline } from './text-chart.js';
 
 interface StatusOptions extends CommonOptions {
   json?: boolean;
@@ -23,7 +20,6 @@ interface StatusOptions extends CommonOptions {
 /** LSB's exit status for "program is not running", which scripts and monitoring know. */
 const NOT_RUNNING = 3;
 const HISTORY_WINDOWS = 24;
-const SPARKS = '▁▂▃▄▅▆▇█';
 
 interface HistoryPoint {
   window: string;
@@ -31,26 +27,14 @@ interface HistoryPoint {
   addresses: number | null;
 }
 
-/** The last windows from the local history, read-only; empty when there is no database yet. */
+/** The last windows from the local history; empty when there is no database yet. */
 function readHistory(stateDir: string): HistoryPoint[] {
-  const file = path.join(stateDir, DATABASE_FILE);
-  if (!fs.existsSync(file)) return [];
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return new ReportHistory(db).recent(HISTORY_WINDOWS).map((report: WindowReport) => ({
-      window: report.window.start,
-      devices: report.wifi?.devices ?? report.ble?.devices ?? null,
-      addresses: report.wifi?.addresses ?? report.ble?.addresses ?? null,
-    }));
-  } finally {
-    db.close();
-  }
-}
-
-export function sparkline(values: readonly number[]): string {
-  if (values.length === 0) return '';
-  const max = Math.max(...values);
-  return values.map((v) => SPARKS[max === 0 ? 0 : Math.round((v / max) * (SPARKS.length - 1))]).join('');
+  const reports = readLocalHistory(stateDir, (history) => history.recent(HISTORY_WINDOWS)) ?? [];
+  return reports.map((report: WindowReport) => ({
+    window: report.window.start,
+    devices: report.wifi?.devices ?? report.ble?.devices ?? null,
+    addresses: report.wifi?.addresses ?? report.ble?.addresses ?? null,
+  }));
 }
 
 const count = (n: number) => n.toLocaleString('en');
