@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { WindowReport } from '../publish/payloads.js';
 import { DATABASE_FILE } from '../store/database.js';
 import { ReportHistory } from '../store/history.js';
 import { EXIT, OperatorError } from './errors.js';
@@ -27,3 +28,17 @@ export function readLocalHistory<T>(stateDir: string, read: (history: ReportHist
   }
 }
 
+/**
+ * The reports of windows that started at `fromMs` or later, oldest first. The history gives its
+ * newest reports, so they are read in growing batches until one starts before `fromMs` (or none
+ * is left): `expected` is a first guess of how many there are.
+ */
+export function reportsSince(history: ReportHistory, fromMs: number, expected: number): WindowReport[] {
+  for (let limit = Math.max(1, expected); ; limit *= 2) {
+    const reports = history.recent(limit);
+    const first = reports[0];
+    if (reports.length < limit || first === undefined || Date.parse(first.window.start) < fromMs) {
+      return reports.filter((report) => Date.parse(report.window.start) >= fromMs);
+    }
+  }
+}

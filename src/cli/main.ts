@@ -5,6 +5,7 @@ import { registerCalibrateCommand } from './calibrate.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerHistoryCommand } from './history.js';
 import { registerIgnoreCommand } from './ignore.js';
 import { registerPrivacyCommand } from './privacy.js';
 import { registerReplayCommand } from './replay.js';
@@ -28,6 +29,7 @@ function buildProgram(): Command {
   registerConfigCommand(program);
   registerIgnoreCommand(program);
   registerPrivacyCommand(program);
+  registerHistoryCommand(program);
   return program;
 }
 
