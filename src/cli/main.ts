@@ -11,6 +11,7 @@ import { registerPrivacyCommand } from './privacy.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
 import { registerStatusCommand } from './status.js';
+import { registerWatchCommand } from './watch.js';
 import { describeError, EXIT, exitCodeOf } from './errors.js';
 import { FOOTFALL_VERSION } from './version.js';
 
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerIgnoreCommand(program);
   registerPrivacyCommand(program);
   registerHistoryCommand(program);
+  registerWatchCommand(program);
   return program;
 }
 
