@@ -24,8 +24,8 @@ interface WatchOptions extends CommonOptions {
 
 const CONNECT_TIMEOUT_MS = 5000;
 /**
- * With --once: the retained messages follow the subscription's acknowledgement at once; they are
- * taken to be all in when none has come for this long (or MAX_SETTLE_MS has passed).
+ * The retained messages follow the subscription's acknowledgement at once; they are taken to be
+ * all in when none has come for this long (or MAX_SETTLE_MS has passed).
  */
 const SETTLE_MS = 300;
 const MAX_SETTLE_MS = 3000;
@@ -109,7 +109,7 @@ async function watch(options: WatchOptions): Promise<void> {
   let connected = true;
   // A connection lost later shows as such in the view (or ends --once with what it has).
   client.on('error', () => {});
-  /** What a change to the view does: nothing while --once settles, a redraw in a live view. */
+  /** What a change to the view does: nothing until the retained messages are in, then a redraw in a live view. */
   let changed = () => {};
   client.on('message', (topic, payload, packet) => {
     if (board.take(topic, payload.toString('utf8'), packet.retain, Date.now())) changed();
@@ -119,8 +119,9 @@ async function watch(options: WatchOptions): Promise<void> {
   const snapshot = (): BoardSnapshot => ({ broker: displayUrl(url), prefix, connected, as_of: isoSeconds(Date.now()), sensors: board.sensors() });
   const render = () => (options.json ? `${JSON.stringify(snapshot())}\n` : describeBoard(snapshot()));
 
+  // The first view shows what the retained messages say, not an empty board before they come.
+  await settled(client);
   if (options.once) {
-    await settled(client);
     process.stdout.write(render());
     await client.endAsync();
     return;
