@@ -2,7 +2,8 @@
  * `footfall watch` against a real mosquitto: two sensors (paced replays with publishing), one
  * still running and one killed with -9 so that the broker publishes its last will; the snapshot
  * of --once in JSON and text, the live view as a report arrives, the broker's TLS and password
- * from the config, a broker that refuses in one line, and no address of the input in any of it.
+ * from the config, a broker that refuses in one line, `history` reading the running sensor's
+ * database, and no address of the input in any of it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +13,7 @@ import type { BoardSnapshot } from '../src/cli/sensor-board.js';
 import { jsonLines, runCli, startCli, type CliResult, type RunningCli } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedAddresses, generatedCapture } from './helpers/generated-captures.js';
 import { findLeaks } from './helpers/leak-scan.js';
-import { freePort, MqttTestBed, type Mosquitto, type ReceivedMessage } from './helpers/mosquitto.js';
+import { freePort, MqttTestBed, type Mosquitto, type ReceivedMessage, type Subscriber } from './helpers/mosquitto.js';
 
 const CAPTURE = GENERATED_CAPTURES['radiotap cut to a 96-byte snap length, 1 h']!;
 const ONLINE = 'watch-online';
@@ -22,6 +23,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-watch-'));
 const bed = new MqttTestBed();
 const tlsBed = new MqttTestBed();
 let broker: Mosquitto;
+let subscriber: Subscriber;
 let online: RunningCli;
 /** Every watch output, for the leak scan. */
 const outputs: Array<{ name: string; data: string }> = [];
@@ -52,7 +54,7 @@ async function watch(args: string[]): Promise<CliResult> {
 beforeAll(async () => {
   const capture = await generatedCapture(CAPTURE);
   broker = await bed.broker();
-  const subscriber = await bed.subscriber(broker.url);
+  subscriber = await bed.subscriber(broker.url);
   const killed = sensorReplay(KILLED, capture.path);
   online = sensorReplay(ONLINE, capture.path);
   await subscriber.waitFor((m) => lastState(m, KILLED) === 'online', 'the sensor to kill online');
@@ -149,6 +151,16 @@ describe('footfall watch', () => {
     const none = await watch(['--once', '--config', noBroker]);
     expect(none.code).toBe(78);
     expect(none.stderr).toContain('mqtt.url: is not set; give the broker with --broker URL');
+  });
+
+  it('footfall history reads the local history of the running sensor while it writes', async () => {
+    await subscriber.waitFor((m) => m.some((x) => x.topic === `footfall/${ONLINE}/report`), 'a report');
+    const days = String(Math.ceil((Date.now() - Date.parse('2026-11-23T00:00:00Z')) / 86_400_000) + 1);
+    const result = await runCli(['history', '--json', '--days', days, '--state-dir', path.join(dir, `${ONLINE}-state`)]);
+    outputs.push({ name: 'history stdout', data: result.stdout }, { name: 'history stderr', data: result.stderr });
+    expect(result.code, result.stderr).toBe(0);
+    const hour = jsonLines<{ start: string; windows: number }>(result.stdout).find((b) => b.start === '2026-11-23T11:00:00Z');
+    expect(hour!.windows).toBeGreaterThan(0);
   });
 
   it('leaks no address of the input', () => {
