@@ -5,11 +5,13 @@ import { registerCalibrateCommand } from './calibrate.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerHistoryCommand } from './history.js';
 import { registerIgnoreCommand } from './ignore.js';
 import { registerPrivacyCommand } from './privacy.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
 import { registerStatusCommand } from './status.js';
+import { registerWatchCommand } from './watch.js';
 import { describeError, EXIT, exitCodeOf } from './errors.js';
 import { FOOTFALL_VERSION } from './version.js';
 
@@ -28,6 +30,8 @@ function buildProgram(): Command {
   registerConfigCommand(program);
   registerIgnoreCommand(program);
   registerPrivacyCommand(program);
+  registerHistoryCommand(program);
+  registerWatchCommand(program);
   return program;
 }
 

@@ -2,17 +2,15 @@
  * `footfall status`: the running daemon's state from its status file, and the devices of the
  * last 24 windows from the local history. `--json` for scripts, `--watch` to refresh.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Command } from 'commander';
+import type { Config } from '../config/schema.js';
 import type { DaemonStatus } from '../core/status-file.js';
 import { readStatus, STATUS_INTERVAL_MS } from '../core/status-file.js';
 import type { SourceHealth, WindowReport } from '../publish/payloads.js';
-import { DATABASE_FILE } from '../store/database.js';
-import { ReportHistory } from '../store/history.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
-import { OperatorError } from './errors.js';
+import { EXIT, OperatorError } from './errors.js';
+import { readLocalHistory } from './local-history.js';
+import { sparkline } from './text-chart.js';
 
 interface StatusOptions extends CommonOptions {
   json?: boolean;
@@ -22,7 +20,6 @@ interface StatusOptions extends CommonOptions {
 /** LSB's exit status for "program is not running", which scripts and monitoring know. */
 const NOT_RUNNING = 3;
 const HISTORY_WINDOWS = 24;
-const SPARKS = '▁▂▃▄▅▆▇█';
 
 interface HistoryPoint {
   window: string;
@@ -30,26 +27,14 @@ interface HistoryPoint {
   addresses: number | null;
 }
 
-/** The last windows from the local history, read-only; empty when there is no database yet. */
+/** The last windows from the local history; empty when there is no database yet. */
 function readHistory(stateDir: string): HistoryPoint[] {
-  const file = path.join(stateDir, DATABASE_FILE);
-  if (!fs.existsSync(file)) return [];
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return new ReportHistory(db).recent(HISTORY_WINDOWS).map((report: WindowReport) => ({
-      window: report.window.start,
-      devices: report.wifi?.devices ?? report.ble?.devices ?? null,
-      addresses: report.wifi?.addresses ?? report.ble?.addresses ?? null,
-    }));
-  } finally {
-    db.close();
-  }
-}
-
-export function sparkline(values: readonly number[]): string {
-  if (values.length === 0) return '';
-  const max = Math.max(...values);
-  return values.map((v) => SPARKS[max === 0 ? 0 : Math.round((v / max) * (SPARKS.length - 1))]).join('');
+  const reports = readLocalHistory(stateDir, (history) => history.recent(HISTORY_WINDOWS)) ?? [];
+  return reports.map((report: WindowReport) => ({
+    window: report.window.start,
+    devices: report.wifi?.devices ?? report.ble?.devices ?? null,
+    addresses: report.wifi?.addresses ?? report.ble?.addresses ?? null,
+  }));
 }
 
 const count = (n: number) => n.toLocaleString('en');
@@ -124,29 +109,39 @@ export function describeStatus(status: DaemonStatus, history: HistoryPoint[]): s
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * What `status` prints and exits with. With --json the answer is JSON whether or not a daemon
+ * runs (`"running"` says which), so a script parses stdout and never a message on stderr.
+ */
+function show(config: Config, json: boolean): { text: string; exitCode: number } {
+  const reading = readStatus(config.paths.runtime_dir);
+  if (!reading.running) {
+    if (json) return { text: `${JSON.stringify({ running: false, reason: reading.reason })}\n`, exitCode: NOT_RUNNING };
+    throw new OperatorError(`no footfall daemon is running: ${reading.reason}. Start it with: systemctl start footfall`, NOT_RUNNING);
+  }
+  const history = readHistory(config.paths.state_dir);
+  const text = json ? `${JSON.stringify({ running: true, ...reading.status, history })}\n` : describeStatus(reading.status, history);
+  return { text, exitCode: EXIT.ok };
+}
+
 async function status(options: StatusOptions): Promise<void> {
   const config = loadCommandConfig(options);
-  const show = () => {
-    const reading = readStatus(config.paths.runtime_dir);
-    if (!reading.running) {
-      throw new OperatorError(`no footfall daemon is running: ${reading.reason}. Start it with: systemctl start footfall`, NOT_RUNNING);
-    }
-    const history = readHistory(config.paths.state_dir);
-    return options.json ? `${JSON.stringify({ ...reading.status, history })}\n` : describeStatus(reading.status, history);
-  };
+  const json = options.json === true;
   if (!options.watch) {
-    process.stdout.write(show());
+    const { text, exitCode } = show(config, json);
+    process.stdout.write(text);
+    if (exitCode !== EXIT.ok) process.exitCode = exitCode;
     return;
   }
   for (;;) {
     let text: string;
     try {
-      text = show();
+      text = show(config, json).text;
     } catch (error) {
       text = `${(error as Error).message}\n`;
     }
     // Clear the screen and go home, then the new state.
-    process.stdout.write(options.json ? text : `\x1b[2J\x1b[H${text}`);
+    process.stdout.write(json ? text : `\x1b[2J\x1b[H${text}`);
     await new Promise((resolve) => setTimeout(resolve, STATUS_INTERVAL_MS));
   }
 }
@@ -156,7 +151,7 @@ export function registerStatusCommand(program: Command): void {
     program
       .command('status')
       .description("the running daemon's state: capture, the open window, outbox, broker, clock, disk, recent windows")
-      .option('--json', 'machine-readable output')
+      .option('--json', 'machine-readable output, also when no daemon runs ("running": false and why; exit 3)')
       .option('--watch', 'refresh every 2 s until interrupted'),
   ).action(status);
 }
