@@ -177,6 +177,7 @@ export class Sensor {
       if (url === null) throw new Error('publishing needs mqtt.url');
       // Loaded only to publish: the MQTT client takes longer to load than a replay of thousands of frames.
       const { MqttPublisher } = await import('../publish/mqtt-publisher.js');
+      const { HomeAssistantDiscovery } = await import('../publish/homeassistant.js');
       this.publisher = new MqttPublisher({
         mqtt: { ...config.mqtt, url },
         sensorId: config.sensor.id,
@@ -184,6 +185,15 @@ export class Sensor {
         live: () => pipeline.live(Date.now()),
         health: () => health.payload(),
         privacy: () => privacyManifest(config, this.options.versions.footfall ?? 'unknown'),
+        homeassistant: new HomeAssistantDiscovery({
+          sensorId: config.sensor.id,
+          topicPrefix: config.mqtt.topic_prefix,
+          homeassistant: config.homeassistant,
+          sources: this.options.sourceKinds,
+          zones: config.zones,
+          windowMinutes: config.privacy.window_minutes,
+          version: this.options.versions.footfall ?? 'unknown',
+        }),
         logger: logger.child('mqtt'),
       });
       await this.publisher.start();
