@@ -75,6 +75,8 @@ describe('discoveryConfigs', () => {
       // as_of 10:31:07 is in slot 6 (10:30-10:35): slot 5 is the last complete one.
       ['present', FULL_LIVE, String(FULL_LIVE.occupancy[5])],
       ['present', { ...FULL_LIVE, as_of: '2026-11-22T10:02:00Z' }, String(FULL_LIVE.occupancy[0])],
+      ['present', { ...FULL_LIVE, as_of: '2027-01-01T00:00:00Z' }, String(FULL_LIVE.occupancy.at(-1))],
+      ['present', { ...FULL_LIVE, as_of: '2020-01-01T00:00:00Z' }, String(FULL_LIVE.occupancy[0])],
       ['outbox_depth', FULL_HEALTH, '0'],
       ['wifi_capture', FULL_HEALTH, 'capturing'],
       ['ble_frame_rate', FULL_HEALTH, '0'],

@@ -97,8 +97,11 @@ function sensorSpecs(options: DiscoveryOptions): SensorSpec[] {
       object: 'present',
       name: 'Present now',
       topic: 'live',
-      // The last complete 5-minute slot of the open window (the current one while it is the first).
-      template: `{{ value_json.occupancy[[((as_timestamp(value_json.as_of) - as_timestamp(value_json.window.start)) // ${SLOT_SECONDS}) | int - 1, 0] | max] }}`,
+      // The last complete 5-minute slot of the open window (the current one while it is the
+      // first), kept inside the window for an as_of outside it (a replay's is the wall clock).
+      template:
+        `{% set slot = ((as_timestamp(value_json.as_of) - as_timestamp(value_json.window.start)) // ${SLOT_SECONDS}) | int %}` +
+        '{{ value_json.occupancy[[[slot - 1, 0] | max, value_json.occupancy | length - 1] | min] }}',
       icon: 'mdi:account-multiple',
       unit: 'devices',
     },
