@@ -20,6 +20,9 @@ export function defaultSensorId(): string {
 const divides1440 = (n: number) => 1440 % n === 0;
 const INTERFACE_NAME = /^[A-Za-z0-9._-]{1,15}$/;
 const INTERFACE_ALLOWED = 'a network interface name (1 to 15 letters, digits, ".", "_" or "-")';
+/** A topic to publish under: MQTT wildcards and empty levels at the ends are not allowed. */
+const TOPIC = /^[^#+\s/](?:[^#+\s]*[^#+\s/])?$/;
+const TOPIC_ALLOWED = 'a topic without "#", "+", spaces, or a leading or trailing "/"';
 export const WIFI_LINK_TYPE_NAMES = ['auto', 'radiotap', 'ieee802_11', 'prism', 'avs'] as const;
 
 export const schema = {
@@ -224,8 +227,8 @@ export const schema = {
     topic_prefix: text({
       doc: 'Topics are <topic_prefix>/<sensor.id>/status, report, live and health.',
       default: 'footfall',
-      pattern: /^[^#+\s/](?:[^#+\s]*[^#+\s/])?$/,
-      allowed: 'a topic without "#", "+", spaces, or a leading or trailing "/"',
+      pattern: TOPIC,
+      allowed: TOPIC_ALLOWED,
     }),
     client_id: optionalText({ doc: 'MQTT client id. None: footfall-<sensor.id>.', default: null }),
     username: optionalText({ doc: 'User name for the broker.', default: null }),
@@ -247,6 +250,33 @@ export const schema = {
     }),
     live_seconds: integer({ doc: "How often the open window's counts so far go to the live topic.", default: 60, min: 1, max: 3600 }),
     health_seconds: integer({ doc: 'How often the health topic is refreshed.', default: 60, min: 1, max: 3600 }),
+  },
+  homeassistant: {
+    enabled: boolean({
+      doc:
+        'Announce this sensor to Home Assistant by MQTT discovery: one device with its counts, ' +
+        'occupancy, outbox depth and capture state, announced again when Home Assistant comes ' +
+        'online. Turned off, the announcements of an earlier run are removed. Needs mqtt.url.',
+      default: false,
+    }),
+    discovery_prefix: text({
+      doc: "Home Assistant's MQTT discovery prefix (its MQTT integration's setting); its birth message is read from <discovery_prefix>/status.",
+      default: 'homeassistant',
+      pattern: TOPIC,
+      allowed: TOPIC_ALLOWED,
+    }),
+  },
+  metrics: {
+    textfile: optionalText({
+      doc:
+        "File that node_exporter's textfile collector reads: the health figures in Prometheus " +
+        'text format, written every mqtt.health_seconds (publishing on or off) by writing a ' +
+        'temporary file beside it and renaming it. None: no file.',
+      default: null,
+      example: '/var/lib/prometheus/node-exporter/footfall.prom',
+      pattern: /^\/.*[^/]\.prom$/,
+      allowed: 'an absolute path of a file whose name ends in .prom (the textfile collector reads only those)',
+    }),
   },
   log: {
     level: oneOf(LOG_LEVELS, { doc: 'How much to log.', default: 'info' }),

@@ -17,6 +17,7 @@ import type { MqttPublisher, PublisherState } from '../publish/mqtt-publisher.js
 import type { HealthPayload, LivePayload, WindowReport } from '../publish/payloads.js';
 import { Store } from '../store/store.js';
 import { HealthReporter } from './health.js';
+import { MetricsTextfile } from './metrics-textfile.js';
 import { Pipeline } from './pipeline.js';
 
 export interface SensorOptions {
@@ -88,6 +89,7 @@ export class Sensor {
   private sources: CaptureSource[] = [];
   private publisher: MqttPublisher | undefined;
   private health: HealthReporter | undefined;
+  private metrics: MetricsTextfile | undefined;
   private clock = { synced: true, steps: 0 };
   private tickTimer: NodeJS.Timeout | undefined;
   /** When the pipeline last moved on the daemon's timer (monotonic ms), for the watchdog. */
@@ -170,11 +172,16 @@ export class Sensor {
       clock: () => this.clock,
       versions: { ...this.options.versions, sqlite: store.sqliteVersion() },
     }));
+    if (config.metrics.textfile !== null) {
+      this.metrics = new MetricsTextfile({ file: config.metrics.textfile, intervalMs: config.mqtt.health_seconds * 1000, health: () => health.payload(), logger: logger.child('metrics') });
+      this.metrics.start();
+    }
     if (this.options.publish) {
       const url = config.mqtt.url;
       if (url === null) throw new Error('publishing needs mqtt.url');
       // Loaded only to publish: the MQTT client takes longer to load than a replay of thousands of frames.
       const { MqttPublisher } = await import('../publish/mqtt-publisher.js');
+      const { HomeAssistantDiscovery } = await import('../publish/homeassistant.js');
       this.publisher = new MqttPublisher({
         mqtt: { ...config.mqtt, url },
         sensorId: config.sensor.id,
@@ -182,6 +189,15 @@ export class Sensor {
         live: () => pipeline.live(Date.now()),
         health: () => health.payload(),
         privacy: () => privacyManifest(this.liveConfig, this.options.versions.footfall ?? 'unknown'),
+        homeassistant: new HomeAssistantDiscovery({
+          sensorId: config.sensor.id,
+          topicPrefix: config.mqtt.topic_prefix,
+          homeassistant: config.homeassistant,
+          sources: this.options.sourceKinds,
+          zones: config.zones,
+          windowMinutes: config.privacy.window_minutes,
+          version: this.options.versions.footfall ?? 'unknown',
+        }),
         logger: logger.child('mqtt'),
       });
       await this.publisher.start();
@@ -299,6 +315,7 @@ export class Sensor {
     await Promise.all(this.sources.map((source) => source.stop()));
     if (this.store?.db.open) this.pipeline?.checkpoint();
     await this.publisher?.stop();
+    this.metrics?.stop();
     this.store?.close();
   }
 }

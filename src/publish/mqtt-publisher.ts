@@ -26,6 +26,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox, OutboxEntry } from '../store/outbox.js';
 import { displayUrl } from './broker-url.js';
+import type { DiscoveryMessage, HomeAssistantDiscovery } from './homeassistant.js';
 import { topicFor, type HealthPayload, type LivePayload, type PrivacyPayload, type StatusPayload, type TopicName } from './payloads.js';
 
 /** The `mqtt` section of the config, with a broker to publish to. */
@@ -40,6 +41,8 @@ export interface MqttPublisherOptions {
   health: () => HealthPayload;
   /** What the sensor does with what it hears (the `privacy` topic); read at each connection and by publishPrivacy(). */
   privacy: () => PrivacyPayload;
+  /** Home Assistant discovery: announces the sensor when it is on, removes earlier announcements when it is off. */
+  homeassistant?: HomeAssistantDiscovery;
   logger: Logger;
 }
 
@@ -140,6 +143,7 @@ export class MqttPublisher {
     client.on('close', () => this.onClose());
     client.on('reconnect', () => this.onReconnectAttempt());
     client.on('error', (err) => this.onError(err));
+    client.on('message', (topic, payload, packet) => this.publishDiscovery(this.options.homeassistant?.onMessage(topic, payload, packet.retain) ?? []));
 
     const { live_seconds, health_seconds } = this.options.mqtt;
     this.timers = [
@@ -241,6 +245,7 @@ export class MqttPublisher {
     this.publishJson('status', ONLINE, 1, true);
     this.publishPrivacy();
     this.publishHealth();
+    this.startDiscovery(client);
     this.drain();
   }
 
@@ -372,6 +377,31 @@ export class MqttPublisher {
       return;
     }
     this.publishJson('health', payload, 1, true);
+  }
+
+  /** Subscribes to Home Assistant's birth and to this sensor's own discovery configs, and announces the sensor. */
+  private startDiscovery(client: MqttClient): void {
+    const discovery = this.options.homeassistant;
+    if (!discovery) return;
+    client.subscribe(discovery.subscriptions, { qos: 1 }, (err, granted) => {
+      const refused = granted?.filter((grant) => grant.qos === 128).map((grant) => grant.topic) ?? [];
+      if (err || refused.length > 0) {
+        this.options.logger.warn('cannot subscribe to the Home Assistant discovery topics; the broker may not allow it', { error: err ? errorText(err) : undefined, topics: refused.join(' ') || undefined });
+      }
+    });
+    this.publishDiscovery(discovery.onConnect());
+  }
+
+  private publishDiscovery(messages: readonly DiscoveryMessage[]): void {
+    const client = this.client;
+    if (!client || !this.connected) return;
+    for (const { topic, payload } of messages) {
+      this.trackAck();
+      client.publish(topic, payload, { qos: 1, retain: true }, (err) => {
+        this.settleAck();
+        if (err) this.options.logger.debug('discovery config not published', { topic, error: errorText(err) });
+      });
+    }
   }
 
   private publishJson(name: Exclude<TopicName, 'report'>, payload: object, qos: 0 | 1, retain: boolean): void {
