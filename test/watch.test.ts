@@ -128,7 +128,7 @@ describe('footfall watch', () => {
   it('connects with the TLS and credentials of mqtt.* in the config', async () => {
     const secure = await tlsBed.broker({ tls: true, passwordUser: { user: 'watcher', password: 'pass word' } });
     const passwordFile = path.join(dir, 'mqtt-password');
-    fs.writeFileSync(passwordFile, 'pass word\n');
+    fs.writeFileSync(passwordFile, 'pass word\n', { mode: 0o600 });
     const config = path.join(dir, 'watch.yaml');
     fs.writeFileSync(config, ['mqtt:', `  url: ${secure.url}`, '  username: watcher', `  password_file: ${passwordFile}`, `  ca_file: ${secure.caFile}`, ''].join('\n'));
     const result = await watch(['--once', '--config', config]);

@@ -222,6 +222,7 @@ export const schema = {
       default: null,
       example: 'mqtts://broker.example.net:8883',
       allowed: 'a URL starting with mqtt://, mqtts://, ws:// or wss://',
+      pattern: /^(mqtts?|wss?):\/\/[^\s/]+/,
       check: brokerUrlProblem,
     }),
     topic_prefix: text({
