@@ -148,8 +148,8 @@ async function watch(options: WatchOptions): Promise<void> {
   changed = () => {
     timer ??= setTimeout(draw, REDRAW_MS);
   };
-  draw();
-  await new Promise<void>((resolve) => {
+  // The handler is in place before the first view is written: whoever reads it may stop us at once.
+  const stopped = new Promise<void>((resolve) => {
     const removeSignalHandler = onStopSignal(async () => {
       changed = () => {};
       clearTimeout(timer);
@@ -158,6 +158,8 @@ async function watch(options: WatchOptions): Promise<void> {
       resolve();
     });
   });
+  draw();
+  await stopped;
 }
 
 export function registerWatchCommand(program: Command): void {
