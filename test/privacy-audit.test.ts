@@ -66,10 +66,11 @@ describe.skipIf(!root)(`footfall privacy audit${root ? '' : ' (skipped: mounting
       "no key is kept but the open window's",
       'key files are private',
       "no token is kept but the open window's",
+      'the WAL holds no token of a finished window',
       'deleted rows leave nothing behind (secure_delete)',
       'no file holds anything written like an address',
     ]);
-    expect(clean.text).toMatch(/every promise holds \(7 checked\)\n$/);
+    expect(clean.text).toMatch(/every promise holds \(8 checked\)\n$/);
 
     // A key left behind by a window that ended, readable by others.
     const oldKey = path.join(run, 'window-20260101T000000Z.key');
@@ -97,6 +98,22 @@ describe.skipIf(!root)(`footfall privacy audit${root ? '' : ' (skipped: mounting
     const rows = await audit(flags);
     expect(broken(rows.json)).toEqual(["no token is kept but the open window's", 'deleted rows leave nothing behind (secure_delete)']);
     expect(rows.text).toContain('which was already reported: its tokens should be gone');
+
+    // A window's tokens deleted but the WAL not truncated (a reader held it): their old page images stay in it.
+    const reset = new Database(path.join(state, 'footfall.db'));
+    reset.exec("DELETE FROM open_tokens; DELETE FROM open_window;");
+    reset.pragma('wal_checkpoint(TRUNCATE)');
+    reset.pragma('wal_autocheckpoint = 0');
+    const insert = reset.prepare("INSERT INTO open_tokens (source, token, kind, grp, first_ms, last_ms, slots) VALUES (?, ?, 'randomized', 0, 0, 0, x'00')");
+    reset.transaction(() => {
+      for (let i = 0; i < 20; i++) insert.run(i % 2 === 0 ? 'wifi' : 'ble', `finished${i}`);
+    })();
+    reset.exec('DELETE FROM open_tokens');
+    // The connection stays open, as a reader would, so that nothing checkpoints the WAL.
+    const wal = await audit(flags);
+    reset.close();
+    expect(broken(wal.json)).toContain('the WAL holds no token of a finished window');
+    expect(wal.text).toContain('the WAL holds 20 tokens that the open window does not have: it was not truncated when their window ended');
   });
 
   it('finds anything written like an address, and a runtime directory on disk', async () => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KEY_FILE_PATTERN, keyFileName } from '../privacy/window-keys.js';
 import { DATABASE_FILE } from '../store/database.js';
-import { leftoverBytes, openWindowFacts } from '../store/privacy-evidence.js';
+import { finishedTokensInWal, leftoverBytes, openWindowFacts } from '../store/privacy-evidence.js';
 
 /** One promise, whether it holds, and what shows it. */
 export interface AuditFinding {
@@ -100,6 +100,21 @@ function checkAddressShapes(options: AuditOptions): AuditFinding {
   };
 }
 
+/** The WAL is truncated when a window ends; one that was not still holds that window's tokens in old page images. */
+function walFinding(database: string): AuditFinding {
+  const { walBytes, tokens } = finishedTokensInWal(database);
+  return {
+    promise: 'the WAL holds no token of a finished window',
+    holds: tokens === 0,
+    evidence:
+      tokens === 0
+        ? walBytes === 0
+          ? 'the WAL is empty: it was truncated and nothing was written since'
+          : `the WAL's ${walBytes} bytes hold no token but the open window's`
+        : `the WAL holds ${plural(tokens, 'token')} that the open window does not have: it was not truncated when their window ended`,
+  };
+}
+
 export function auditPrivacy(options: AuditOptions): AuditFinding[] {
   const database = path.join(options.stateDir, DATABASE_FILE);
   const findings = checkRuntimeDirectory(options.runtimeDir);
@@ -119,6 +134,7 @@ export function auditPrivacy(options: AuditOptions): AuditFinding[] {
             ? `no window is open and ${plural(facts.tokenRows, 'token row')} remain`
             : `${plural(facts.tokenRows, 'token row')}, all of the open window${facts.openWindowReported ? ', which was already reported: its tokens should be gone' : ''}`,
       },
+      walFinding(database),
       {
         promise: 'deleted rows leave nothing behind (secure_delete)',
         holds: dirtyPages.length === 0,

@@ -82,3 +82,90 @@ export function leftoverBytes(file: string): { pages: number; dirtyPages: number
   return { pages, dirtyPages: [...dirty].sort((a, b) => a - b) };
 }
 
+
+/** The WAL's header and frame header sizes (sqlite.org/fileformat2.html, "The WAL File Format"). */
+const WAL_HEADER = 32;
+const WAL_FRAME_HEADER = 24;
+
+/** A varint at `at`: its value and where the next field starts. */
+function varint(buf: Buffer, at: number): [value: number, next: number] {
+  let value = 0;
+  for (let i = 0; i < 8; i++) {
+    const byte = buf[at + i] ?? 0;
+    value = value * 128 + (byte & 0x7f);
+    if (byte < 0x80) return [value, at + i + 1];
+  }
+  return [value * 256 + (buf[at + 8] ?? 0), at + 9];
+}
+
+/** The first two columns of a record when both are text: `open_tokens`' (source, token). */
+function leadingTexts(buf: Buffer, at: number, end: number): [string, string] | undefined {
+  const [headerSize, typesAt] = varint(buf, at);
+  let typeAt = typesAt;
+  const lengths: number[] = [];
+  while (lengths.length < 2 && typeAt < at + headerSize) {
+    const [type, next] = varint(buf, typeAt);
+    if (type < 13 || type % 2 === 0) return undefined;
+    lengths.push((type - 13) / 2);
+    typeAt = next;
+  }
+  if (lengths.length < 2) return undefined;
+  const first = at + headerSize;
+  const second = first + lengths[0]!;
+  if (second + lengths[1]! > end) return undefined;
+  return [buf.toString('utf8', first, second), buf.toString('utf8', second, second + lengths[1]!)];
+}
+
+/**
+ * The tokens in the WAL's page images of open_tokens (a WITHOUT ROWID table: index b-tree pages
+ * whose records start with the source, 'wifi' or 'ble', then the token). Only frames of the WAL's
+ * current generation count: older ones, which a reset left behind, are not read by SQLite.
+ */
+function walTokens(wal: Buffer): Set<string> {
+  const tokens = new Set<string>();
+  if (wal.length < WAL_HEADER) return tokens;
+  const pageSize = wal.readUInt32BE(8);
+  const salts = wal.subarray(16, 24);
+  for (let frame = WAL_HEADER; frame + WAL_FRAME_HEADER + pageSize <= wal.length; frame += WAL_FRAME_HEADER + pageSize) {
+    if (!wal.subarray(frame + 8, frame + 16).equals(salts)) continue;
+    const page = wal.subarray(frame + WAL_FRAME_HEADER, frame + WAL_FRAME_HEADER + pageSize);
+    const pageNumber = wal.readUInt32BE(frame);
+    const header = pageNumber === 1 ? 100 : 0;
+    const type = page[header];
+    if (type !== 2 && type !== 10) continue;
+    const headerSize = type === 2 ? 12 : 8;
+    const cells = page.readUInt16BE(header + 3);
+    for (let cell = 0; cell < cells; cell++) {
+      let at = page.readUInt16BE(header + headerSize + 2 * cell) + (type === 2 ? 4 : 0);
+      if (at >= pageSize) continue;
+      const [payloadSize, payloadAt] = varint(page, at);
+      at = payloadAt;
+      const texts = leadingTexts(page, at, Math.min(at + payloadSize, pageSize));
+      if (texts !== undefined && (texts[0] === 'wifi' || texts[0] === 'ble')) tokens.add(`${texts[0]} ${texts[1]}`);
+    }
+  }
+  return tokens;
+}
+
+/**
+ * Tokens that the WAL still holds but the open window does not have: tokens of a finished
+ * window, in page images written before its tokens were deleted, which a WAL that was not
+ * truncated after the window keeps on disk. Returns how many, never which.
+ */
+export function finishedTokensInWal(file: string): { walBytes: number; tokens: number } {
+  let wal: Buffer;
+  try {
+    wal = fs.readFileSync(`${file}-wal`);
+  } catch {
+    return { walBytes: 0, tokens: 0 };
+  }
+  const inWal = walTokens(wal);
+  if (inWal.size === 0) return { walBytes: wal.length, tokens: 0 };
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const open = new Set((db.prepare('SELECT source, token FROM open_tokens').all() as Array<{ source: string; token: string }>).map((row) => `${row.source} ${row.token}`));
+    return { walBytes: wal.length, tokens: [...inWal].filter((token) => !open.has(token)).length };
+  } finally {
+    db.close();
+  }
+}
