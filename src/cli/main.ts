@@ -5,6 +5,7 @@ import { registerCalibrateCommand } from './calibrate.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerProvisionCommand } from './provision.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
 import { registerStatusCommand } from './status.js';
@@ -24,6 +25,7 @@ function buildProgram(): Command {
   registerDemoCommand(program);
   registerCalibrateCommand(program);
   registerConfigCommand(program);
+  registerProvisionCommand(program);
   return program;
 }
 
