@@ -1,6 +1,7 @@
 /**
  * `footfall provision` on the installer's machine: a bundle per sensor of a sites file, for the
- * sensors' boot partitions, and the broker's ACL.
+ * sensors' boot partitions, and the broker's ACL. `footfall provision import` on the sensor (its
+ * first-boot unit runs it): the boot partition's bundle into /etc/footfall.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,11 @@ interface ProvisionCommandOptions {
   force?: boolean;
 }
 
+interface ImportCommandOptions {
+  root: string;
+  bundle?: string;
+}
+
 const AUTH_MODES = ['certificate', 'password'] as const;
 const MAX_DAYS = 36_500;
 
@@ -33,6 +39,7 @@ function readInput(file: string, option: string): string {
 }
 
 async function provision(options: ProvisionCommandOptions): Promise<void> {
+  // Checked here, not by commander, which would ask them of `provision import` too.
   const { sites: sitesFile, out } = options;
   if (sitesFile === undefined || out === undefined) throw new OperatorError('provision needs --sites FILE and --out DIR (footfall provision --help)', EXIT.usage);
   const auth = AUTH_MODES.find((mode) => mode === options.auth);
@@ -96,8 +103,33 @@ async function provision(options: ProvisionCommandOptions): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+async function importBundle(options: ImportCommandOptions): Promise<void> {
+  const { BOOT_BUNDLE_DIRS, findBootBundle, REFUSAL_NOTE } = await import('../fleet/boot-bundle.js');
+  const { importBootBundle, BundleRefusedError } = await import('../fleet/bundle-import.js');
+  const root = path.resolve(options.root);
+  const bundleDir = options.bundle ?? findBootBundle(root);
+  if (bundleDir === undefined) {
+    process.stdout.write(`footfall: no bundle in ${BOOT_BUNDLE_DIRS.join(' or ')}: nothing to import\n`);
+    return;
+  }
+  if (process.getuid?.() !== 0) throw new OperatorError('provision import gives the files to root and the footfall group: run it as root', EXIT.noPermission);
+  let result;
+  try {
+    result = importBootBundle({ root, bundleDir });
+  } catch (error) {
+    if (error instanceof BundleRefusedError) {
+      throw new OperatorError(`the bundle in ${bundleDir} is refused: ${error.message}; it stays there, with this reason in ${REFUSAL_NOTE}`, error.exitCode);
+    }
+    throw error;
+  }
+  if (result === undefined) return;
+  const id = result.sensorId === undefined ? 'the host name as sensor id (none in the bundle, no serial number)' : `sensor ${result.sensorId} (from the ${result.sensorIdFrom})`;
+  process.stdout.write(`footfall: imported ${bundleDir} into ${path.join(root, 'etc/footfall')} (${result.imported.join(', ')}) for ${id}; ${result.daemon}\n`);
+  if (result.notRemoved !== undefined) process.stderr.write(`footfall: warning: ${result.notRemoved}\n`);
+}
+
 export function registerProvisionCommand(program: Command): void {
-  program
+  const command = program
     .command('provision')
     .description("write a bundle per sensor of a sites CSV (config, and a client certificate or password) and the broker's ACL")
     .option('--sites <file>', 'CSV with a header: sensor, site, and optionally mqtt_url, zones_wifi, zones_ble')
@@ -111,4 +143,11 @@ export function registerProvisionCommand(program: Command): void {
     .option('--days <n>', 'validity of new certificates, in days', '1825')
     .option('--force', 'write bundles and broker files anew where they exist (new secrets)')
     .action(provision);
+
+  command
+    .command('import')
+    .description("on the sensor, at first boot: import the boot partition's bundle into /etc/footfall and enable the daemon")
+    .option('--root <dir>', 'the system to import into', '/')
+    .option('--bundle <dir>', 'the bundle (default: /boot/firmware/footfall, else /boot/footfall)')
+    .action(importBundle);
 }

@@ -27,7 +27,11 @@ describe('renderSensorConfig', () => {
         '  cert_file: /etc/footfall/client.crt\n  key_file: /etc/footfall/client.key\n  ca_file: /etc/footfall/ca.crt\n',
     );
     expect(text).toContain('zones:\n  wifi: { inside: -65, nearby: -80 }\n');
-    expect(configuredFiles(text)).toEqual(['/etc/footfall/ca.crt', '/etc/footfall/client.crt', '/etc/footfall/client.key']);
+    expect(configuredFiles(text)).toEqual([
+      { key: 'mqtt.ca_file', file: '/etc/footfall/ca.crt' },
+      { key: 'mqtt.cert_file', file: '/etc/footfall/client.crt' },
+      { key: 'mqtt.key_file', file: '/etc/footfall/client.key' },
+    ]);
     expect(configuredSensorId(text)).toBe('store-12-entrance');
   });
 
@@ -38,7 +42,7 @@ describe('renderSensorConfig', () => {
     expect(text).toContain('  username: store-12-entrance\n');
     expect(text).toContain('  password_file: /etc/footfall/mqtt-password\n');
     expect(text).not.toContain('zones');
-    expect(configuredFiles(text)).toEqual(['/etc/footfall/mqtt-password']);
+    expect(configuredFiles(text)).toEqual([{ key: 'mqtt.password_file', file: '/etc/footfall/mqtt-password' }]);
   });
 });
 

@@ -76,10 +76,13 @@ function readSections(text: string): Record<string, Record<string, unknown> | un
   }
 }
 
-/** The files the config names under mqtt (password, CA, certificate, key), as written. */
-export function configuredFiles(text: string): string[] {
+/** The files the config names under mqtt (password, CA, certificate, key), as written, by key (mqtt.key_file). */
+export function configuredFiles(text: string): { key: string; file: string }[] {
   const mqtt = readSections(text)?.mqtt;
-  return FILE_KEYS.map((key) => mqtt?.[key]).filter((value): value is string => typeof value === 'string');
+  return FILE_KEYS.flatMap((key) => {
+    const file = mqtt?.[key];
+    return typeof file === 'string' ? [{ key: `mqtt.${key}`, file }] : [];
+  });
 }
 
 /** The sensor id the file sets, if it sets one. */
