@@ -115,19 +115,26 @@ if [ ! -f "$repo/dist/cli/main.js" ] || [ ! -d "$repo/node_modules" ] || [ ! -f 
 fi
 
 # Stage the new tree beside the old one and swap, so that an upgrade never leaves a half-copied
-# tree and files removed upstream do not linger. npm prune drops the build tools without
-# rebuilding the native modules. cp -R without -p: the files belong to root, not to whoever
-# owns the clone.
+# tree and files removed upstream do not linger. The build and test tools go (not with npm prune,
+# which may build the native modules again: see the script). cp -R without -p: the files belong
+# to root, not to whoever owns the clone; -H: a node_modules that links to another clone's is
+# copied, not linked to.
 app=$destdir$prefix
 say "installing footfall in $app"
 rm -rf "$app.new"
 mkdir -p "$app.new"
-cp -R "$repo/package.json" "$repo/package-lock.json" "$repo/README.md" "$repo/dist" "$repo/config" \
+cp -R -H "$repo/package.json" "$repo/package-lock.json" "$repo/README.md" "$repo/dist" "$repo/config" \
   "$repo/node_modules" "$app.new/"
 # footfall's own native addon (npm ci built it); node-gyp's intermediate files stay behind.
 mkdir -p "$app.new/$(dirname "$addon")"
 cp "$repo/$addon" "$app.new/$addon"
-(cd "$app.new" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error >/dev/null)
+node "$repo/scripts/prune-dev-dependencies.mjs" "$app.new"
+# At run time the native modules need their .node files alone: node-gyp's intermediate files
+# stay behind, and so do the prebuilt binaries for other systems (and for musl, not Debian's glibc).
+find "$app.new/node_modules" \( -path '*/build/Release/obj' -o -path '*/build/Release/obj.target' -o -path '*/build/Release/.deps' \) \
+  -prune -exec rm -rf {} +
+find "$app.new/node_modules" -path '*/prebuilds/*' -prune -type d ! -name "linux-$(node -p process.arch)" -exec rm -rf {} +
+find "$app.new/node_modules" -path '*/prebuilds/*' -name '*.musl.node' -delete
 chmod -R u=rwX,go=rX "$app.new"
 
 # The new tree must load and accept the config in place (or the example, on a first install)

@@ -91,6 +91,9 @@ describe('install.sh and uninstall.sh into a staging tree', () => {
     const modules = staged('opt/footfall/node_modules');
     for (const name of ['better-sqlite3', 'pcap', 'mqtt', 'commander']) expect(fs.existsSync(path.join(modules, name)), name).toBe(true);
     for (const name of ['typescript', 'vitest']) expect(fs.existsSync(path.join(modules, name)), name).toBe(false);
+    // Nor node-gyp's intermediate files, nor prebuilt binaries for other systems.
+    const native = (fs.readdirSync(modules, { recursive: true }) as string[]).filter((name) => /(^|\/)(obj\.target|\.deps|prebuilds\/[^/]+)$/.test(name));
+    expect(native).toEqual([path.join('usb', 'prebuilds', `linux-${process.arch}`)]);
     // footfall's own native addon, without node-gyp's intermediate files.
     expect(fs.readdirSync(staged('opt/footfall/build'), { recursive: true })).toEqual(['Release', path.join('Release', 'pcap_batch_reader.node')]);
 
