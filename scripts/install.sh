@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs footfall on Debian / Raspberry Pi OS from a clone of the repository: builds it, puts it
 # in /opt/footfall with a launcher in /usr/local/bin, creates the footfall user, installs the
-# systemd unit and (only when there is none) the config, then enables and starts the service.
+# systemd units (the daemon's, and the first boot's import of a bundle from the boot partition)
+# and (only when there is none) the config, then enables and starts the service.
 # Run it again to upgrade: the config in /etc/footfall and the data in /var/lib/footfall stay.
 set -euo pipefail
 
@@ -162,12 +163,16 @@ printf '#!/bin/sh\n# footfall launcher, written by scripts/install.sh\nexec %s %
   "$node_bin" "$prefix" >"$launcher"
 chmod 0755 "$launcher"
 
-unit=$destdir/etc/systemd/system/footfall.service
-say "installing the unit $unit"
-mkdir -p "$(dirname "$unit")"
-sed -e "s|^ExecStart=/usr/bin/node |ExecStart=$node_bin |" -e "s|/opt/footfall|$prefix|g" \
-  "$repo/systemd/footfall.service" >"$unit"
-chmod 0644 "$unit"
+# The daemon's unit, and the one that imports a bundle from the boot partition at first boot.
+units=(footfall.service footfall-firstboot.service)
+for name in "${units[@]}"; do
+  unit=$destdir/etc/systemd/system/$name
+  say "installing the unit $unit"
+  mkdir -p "$(dirname "$unit")"
+  sed -e "s|^ExecStart=/usr/bin/node |ExecStart=$node_bin |" -e "s|/opt/footfall|$prefix|g" \
+    "$repo/systemd/$name" >"$unit"
+  chmod 0644 "$unit"
+done
 
 if [ -z "$destdir" ]; then
   getent group footfall >/dev/null || { say "creating the group footfall"; groupadd --system footfall; }
@@ -200,7 +205,7 @@ elif ! command -v systemctl >/dev/null; then
   start_hint="There is no systemctl here: start footfall run with your service manager."
 elif [ -d /run/systemd/system ]; then
   systemctl daemon-reload
-  systemctl enable --quiet footfall.service
+  systemctl enable --quiet "${units[@]}"
   if [ "$start" = yes ]; then
     say "(re)starting footfall.service"
     systemctl restart footfall.service ||
@@ -212,7 +217,7 @@ elif [ -d /run/systemd/system ]; then
 else
   # A chroot, an image being built, or a container: enabling only makes the symlinks, so the
   # service starts at the next boot with systemd.
-  systemctl enable --quiet footfall.service
+  systemctl enable --quiet "${units[@]}"
   start_hint="systemd is not running here: footfall.service is enabled and starts at the next boot.
     To run footfall now, as its user with its two capabilities:
       install -d -o footfall -g footfall -m 0700 /run/footfall
