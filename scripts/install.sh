@@ -18,6 +18,10 @@ usage: scripts/install.sh [options]
   --no-deps       do not install system packages with apt-get
   --from-build    use this clone's dist/, node_modules/ and build/ as they are instead of
                   running npm ci and npm run build (for tests and packaging of a tree already built)
+  --target-node CMD
+                  the command that runs the Node.js footfall will run on, to check the new tree
+                  (default: node); for a tree built for another architecture, an emulated one,
+                  e.g. "qemu-aarch64-static /path/to/arm64/node"
   -h, --help      this text
 EOF
 }
@@ -32,6 +36,7 @@ node_bin=""
 start=yes
 deps=yes
 from_build=no
+target_node=(node)
 args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -41,6 +46,7 @@ while [ $# -gt 0 ]; do
     --no-start) start=no; shift ;;
     --no-deps) deps=no; shift ;;
     --from-build) from_build=yes; shift ;;
+    --target-node) [ $# -ge 2 ] || die "--target-node needs a command"; read -ra target_node <<<"$2"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 64 ;;
   esac
@@ -134,7 +140,8 @@ node "$repo/scripts/prune-dev-dependencies.mjs" "$app.new"
 # stay behind, and so do the prebuilt binaries for other systems (and for musl, not Debian's glibc).
 find "$app.new/node_modules" \( -path '*/build/Release/obj' -o -path '*/build/Release/obj.target' -o -path '*/build/Release/.deps' \) \
   -prune -exec rm -rf {} +
-find "$app.new/node_modules" -path '*/prebuilds/*' -prune -type d ! -name "linux-$(node -p process.arch)" -exec rm -rf {} +
+target_platform=linux-$("${target_node[@]}" -p process.arch)
+find "$app.new/node_modules" -path '*/prebuilds/*' -prune -type d ! -name "$target_platform" -exec rm -rf {} +
 find "$app.new/node_modules" -path '*/prebuilds/*' -name '*.musl.node' -delete
 chmod -R u=rwX,go=rX "$app.new"
 
@@ -145,7 +152,7 @@ conf=$conf_dir/footfall.yaml
 checked=$conf
 [ -e "$conf" ] || checked=$repo/config/footfall.example.yaml
 say "checking $checked with the new footfall"
-if ! node "$app.new/dist/cli/main.js" config check --config "$checked"; then
+if ! "${target_node[@]}" "$app.new/dist/cli/main.js" config check --config "$checked"; then
   rm -rf "$app.new"
   die "the new footfall rejects $checked (see above): fix it, then run this again"
 fi

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { fileSink, PcapWriter } from '../src/sim/pcap-writer.js';
 import { probeFrame, testAddresses } from './helpers/probe-frames.js';
 import { findOnPath, unitDirectives, unitValue } from './helpers/systemd-unit.js';
@@ -244,6 +245,19 @@ describe.skipIf(needs.length > 0)(
       }
     });
 
+    it('cross-builds for arm64 alone, and never from modules built for this machine', () => {
+      const other = arch === 'amd64' ? 'armhf' : 'amd64';
+      const refused = script('build-deb.sh', ['--arch', other, '--no-deps', '--out', path.join(work, 'never')]);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toBe(`build-deb.sh: --arch ${other} on ${arch}: build it on an ${other} machine (only arm64 is cross-compiled, on amd64)\n`);
+      if (arch === 'amd64') {
+        const fromBuild = script('build-deb.sh', ['--arch', 'arm64', '--from-build', '--no-deps', '--out', path.join(work, 'never')]);
+        expect(fromBuild.status).toBe(1);
+        expect(fromBuild.stderr).toMatch(/^build-deb\.sh: --from-build packages this clone's modules, which are built for amd64: leave it out\n$/);
+      }
+      expect(fs.existsSync(path.join(work, 'never'))).toBe(false);
+    });
+
     it("holds the files in Debian's places, owned by root", () => {
       const contents = execFileSync(dpkgDeb!, ['--contents', deb], { encoding: 'utf8', maxBuffer: 64 << 20 });
       const entries = new Map(
@@ -335,6 +349,16 @@ describe.skipIf(needs.length > 0)(
         expect(update.stderr).not.toMatch(/^[WE]:/m);
         const policy = execFileSync('apt-cache', [...options, 'policy', 'footfall'], { encoding: 'utf8' });
         expect(policy).toContain(`Candidate: ${VERSION}`);
+
+        // The same key and source as cloud-init user-data, which also installs the package.
+        const userData = fs.readFileSync(path.join(repo, 'footfall-cloud-init.yaml'), 'utf8');
+        expect(userData.split('\n')[0]).toBe('#cloud-config');
+        const cloudConfig = parseYaml(userData) as { write_files: { path: string; content: string; encoding?: string }[]; packages: string[] };
+        expect(cloudConfig.packages).toEqual(['footfall']);
+        const [keyring, sources] = cloudConfig.write_files;
+        expect(keyring).toMatchObject({ path: '/etc/apt/keyrings/footfall-archive-keyring.gpg', encoding: 'b64' });
+        expect(Buffer.from(keyring!.content, 'base64')).toEqual(fs.readFileSync(path.join(repo, 'footfall-archive-keyring.gpg')));
+        expect(sources).toMatchObject({ path: '/etc/apt/sources.list.d/footfall.sources', content: source });
 
         for (const list of fs.readdirSync('/var/lib/apt/lists').filter((name) => /_(InRelease|Packages(\.\w+)?)$/.test(name))) {
           fs.symlinkSync(path.join('/var/lib/apt/lists', list), path.join(apt, 'lists', list));
