@@ -60,13 +60,11 @@ async function provision(options: ProvisionCommandOptions): Promise<void> {
     if (error instanceof SitesError) throw new OperatorError(`${sitesFile} ${error.message}`, error.exitCode);
     throw error;
   }
-  if (auth === 'certificate') {
-    const plain = sites.find((site) => !/^(mqtts|wss):/.test(site.mqttUrl));
-    if (plain) throw new OperatorError(`${sitesFile} line ${plain.line}: ${plain.mqttUrl} is not TLS, so a client certificate cannot be used: write mqtts:// (or wss://), or give --auth password`, EXIT.dataError);
-  } else {
-    const plain = sites.find((site) => !/^(mqtts|wss):/.test(site.mqttUrl));
-    if (plain) process.stderr.write(`footfall: warning: ${plain.mqttUrl} (line ${plain.line}) is not TLS: the sensor's password crosses the network in clear\n`);
+  const plain = sites.find((site) => !/^(mqtts|wss):/.test(site.mqttUrl));
+  if (plain && auth === 'certificate') {
+    throw new OperatorError(`${sitesFile} line ${plain.line}: ${plain.mqttUrl} is not TLS, so a client certificate cannot be used: write mqtts:// (or wss://), or give --auth password`, EXIT.dataError);
   }
+  if (plain) process.stderr.write(`footfall: warning: ${plain.mqttUrl} (line ${plain.line}) is not TLS: the sensor's password crosses the network in clear\n`);
 
   let result;
   try {
@@ -122,8 +120,7 @@ async function importBundle(options: ImportCommandOptions): Promise<void> {
     }
     throw error;
   }
-  if (result === undefined) return;
-  const id = result.sensorId === undefined ? 'the host name as sensor id (none in the bundle, no serial number)' : `sensor ${result.sensorId} (from the ${result.sensorIdFrom})`;
+  const id = result.sensorId === undefined ? 'a sensor named by its host name (no id in the bundle, no serial number)' : `sensor ${result.sensorId} (from the ${result.sensorIdFrom})`;
   process.stdout.write(`footfall: imported ${bundleDir} into ${path.join(root, 'etc/footfall')} (${result.imported.join(', ')}) for ${id}; ${result.daemon}\n`);
   if (result.notRemoved !== undefined) process.stderr.write(`footfall: warning: ${result.notRemoved}\n`);
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { editConfigText, UneditableConfigError } from '../config/edit.js';
 import { formatIssue } from '../config/load.js';
 import { schema } from '../config/schema.js';
-import { findBootBundle, writeRefusalNote } from './boot-bundle.js';
+import { writeRefusalNote } from './boot-bundle.js';
 import { BUNDLE_FILES, checkConfigWithFiles, configuredFiles, configuredSensorId, nameInConfigDir, SENSOR_CONFIG_DIR } from './sensor-config.js';
 
 /** The bundle is not good; the message says why in one line (sysexits EX_DATAERR). */
@@ -25,8 +25,8 @@ export class BundleRefusedError extends Error {
 
 export interface ImportOptions {
   root: string;
-  /** Default: the boot partition's bundle under `root`. */
-  bundleDir?: string;
+  /** The bundle: the boot partition's under `root` (findBootBundle), or another. */
+  bundleDir: string;
   now?: Date;
 }
 
@@ -202,16 +202,14 @@ function syncDirectory(dir: string): void {
 }
 
 /**
- * Imports the bundle waiting under `root`; undefined when there is none. A refused bundle gets a
- * note saying why beside its files, and the BundleRefusedError is thrown on.
+ * Imports the bundle into `root`. A refused bundle gets a note saying why beside its files, and
+ * the BundleRefusedError is thrown on.
  */
-export function importBootBundle(options: ImportOptions): ImportResult | undefined {
-  const bundleDir = options.bundleDir ?? findBootBundle(options.root);
-  if (bundleDir === undefined) return undefined;
+export function importBootBundle(options: ImportOptions): ImportResult {
   try {
-    return importChecked(bundleDir, options.root);
+    return importChecked(options.bundleDir, options.root);
   } catch (error) {
-    if (error instanceof BundleRefusedError) writeRefusalNote(bundleDir, error.message, options.now ?? new Date());
+    if (error instanceof BundleRefusedError) writeRefusalNote(options.bundleDir, error.message, options.now ?? new Date());
     throw error;
   }
 }
