@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs footfall on Debian / Raspberry Pi OS from a clone of the repository: builds it, puts it
 # in /opt/footfall with a launcher in /usr/local/bin, creates the footfall user, installs the
-# systemd unit and (only when there is none) the config, then enables and starts the service.
+# systemd units (the daemon's, and the first boot's import of a bundle from the boot partition)
+# and (only when there is none) the config, then enables and starts the service.
 # Run it again to upgrade: the config in /etc/footfall and the data in /var/lib/footfall stay.
 set -euo pipefail
 
@@ -17,6 +18,10 @@ usage: scripts/install.sh [options]
   --no-deps       do not install system packages with apt-get
   --from-build    use this clone's dist/, node_modules/ and build/ as they are instead of
                   running npm ci and npm run build (for tests and packaging of a tree already built)
+  --target-node CMD
+                  the command that runs the Node.js footfall will run on, to check the new tree
+                  (default: node); for a tree built for another architecture, an emulated one,
+                  e.g. "qemu-aarch64-static /path/to/arm64/node"
   -h, --help      this text
 EOF
 }
@@ -31,6 +36,7 @@ node_bin=""
 start=yes
 deps=yes
 from_build=no
+target_node=(node)
 args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,6 +46,7 @@ while [ $# -gt 0 ]; do
     --no-start) start=no; shift ;;
     --no-deps) deps=no; shift ;;
     --from-build) from_build=yes; shift ;;
+    --target-node) [ $# -ge 2 ] || die "--target-node needs a command"; read -ra target_node <<<"$2"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 64 ;;
   esac
@@ -115,19 +122,27 @@ if [ ! -f "$repo/dist/cli/main.js" ] || [ ! -d "$repo/node_modules" ] || [ ! -f 
 fi
 
 # Stage the new tree beside the old one and swap, so that an upgrade never leaves a half-copied
-# tree and files removed upstream do not linger. npm prune drops the build tools without
-# rebuilding the native modules. cp -R without -p: the files belong to root, not to whoever
-# owns the clone.
+# tree and files removed upstream do not linger. The build and test tools go (not with npm prune,
+# which may build the native modules again: see the script). cp -R without -p: the files belong
+# to root, not to whoever owns the clone; -H: a node_modules that links to another clone's is
+# copied, not linked to.
 app=$destdir$prefix
 say "installing footfall in $app"
 rm -rf "$app.new"
 mkdir -p "$app.new"
-cp -R "$repo/package.json" "$repo/package-lock.json" "$repo/README.md" "$repo/dist" "$repo/config" \
+cp -R -H "$repo/package.json" "$repo/package-lock.json" "$repo/README.md" "$repo/dist" "$repo/config" "$repo/schema" \
   "$repo/node_modules" "$app.new/"
 # footfall's own native addon (npm ci built it); node-gyp's intermediate files stay behind.
 mkdir -p "$app.new/$(dirname "$addon")"
 cp "$repo/$addon" "$app.new/$addon"
-(cd "$app.new" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error >/dev/null)
+node "$repo/scripts/prune-dev-dependencies.mjs" "$app.new"
+# At run time the native modules need their .node files alone: node-gyp's intermediate files
+# stay behind, and so do the prebuilt binaries for other systems (and for musl, not Debian's glibc).
+find "$app.new/node_modules" \( -path '*/build/Release/obj' -o -path '*/build/Release/obj.target' -o -path '*/build/Release/.deps' \) \
+  -prune -exec rm -rf {} +
+target_platform=linux-$("${target_node[@]}" -p process.arch)
+find "$app.new/node_modules" -path '*/prebuilds/*' -prune -type d ! -name "$target_platform" -exec rm -rf {} +
+find "$app.new/node_modules" -path '*/prebuilds/*' -name '*.musl.node' -delete
 chmod -R u=rwX,go=rX "$app.new"
 
 # The new tree must load and accept the config in place (or the example, on a first install)
@@ -137,7 +152,7 @@ conf=$conf_dir/footfall.yaml
 checked=$conf
 [ -e "$conf" ] || checked=$repo/config/footfall.example.yaml
 say "checking $checked with the new footfall"
-if ! node "$app.new/dist/cli/main.js" config check --config "$checked"; then
+if ! "${target_node[@]}" "$app.new/dist/cli/main.js" config check --config "$checked"; then
   rm -rf "$app.new"
   die "the new footfall rejects $checked (see above): fix it, then run this again"
 fi
@@ -155,12 +170,16 @@ printf '#!/bin/sh\n# footfall launcher, written by scripts/install.sh\nexec %s %
   "$node_bin" "$prefix" >"$launcher"
 chmod 0755 "$launcher"
 
-unit=$destdir/etc/systemd/system/footfall.service
-say "installing the unit $unit"
-mkdir -p "$(dirname "$unit")"
-sed -e "s|^ExecStart=/usr/bin/node |ExecStart=$node_bin |" -e "s|/opt/footfall|$prefix|g" \
-  "$repo/systemd/footfall.service" >"$unit"
-chmod 0644 "$unit"
+# The daemon's unit, and the one that imports a bundle from the boot partition at first boot.
+units=(footfall.service footfall-firstboot.service)
+for name in "${units[@]}"; do
+  unit=$destdir/etc/systemd/system/$name
+  say "installing the unit $unit"
+  mkdir -p "$(dirname "$unit")"
+  sed -e "s|^ExecStart=/usr/bin/node |ExecStart=$node_bin |" -e "s|/opt/footfall|$prefix|g" \
+    "$repo/systemd/$name" >"$unit"
+  chmod 0644 "$unit"
+done
 
 if [ -z "$destdir" ]; then
   getent group footfall >/dev/null || { say "creating the group footfall"; groupadd --system footfall; }
@@ -193,7 +212,7 @@ elif ! command -v systemctl >/dev/null; then
   start_hint="There is no systemctl here: start footfall run with your service manager."
 elif [ -d /run/systemd/system ]; then
   systemctl daemon-reload
-  systemctl enable --quiet footfall.service
+  systemctl enable --quiet "${units[@]}"
   if [ "$start" = yes ]; then
     say "(re)starting footfall.service"
     systemctl restart footfall.service ||
@@ -205,7 +224,7 @@ elif [ -d /run/systemd/system ]; then
 else
   # A chroot, an image being built, or a container: enabling only makes the symlinks, so the
   # service starts at the next boot with systemd.
-  systemctl enable --quiet footfall.service
+  systemctl enable --quiet "${units[@]}"
   start_hint="systemd is not running here: footfall.service is enabled and starts at the next boot.
     To run footfall now, as its user with its two capabilities:
       install -d -o footfall -g footfall -m 0700 /run/footfall

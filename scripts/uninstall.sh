@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Removes what scripts/install.sh installed: stops and disables the service, removes the unit, the
+# Removes what scripts/install.sh installed: stops and disables the service, removes the units, the
 # launcher and /opt/footfall. The config (/etc/footfall) and the data (/var/lib/footfall) stay
 # unless --purge, which also removes them and the footfall user.
 set -euo pipefail
@@ -46,6 +46,7 @@ elif [ "$(id -u)" -ne 0 ]; then
 fi
 
 unit=$destdir/etc/systemd/system/footfall.service
+first_boot_unit=$destdir/etc/systemd/system/footfall-firstboot.service
 if [ -z "$destdir" ] && command -v systemctl >/dev/null && [ -e "$unit" ]; then
   if [ -d /run/systemd/system ]; then
     say "stopping and disabling footfall.service"
@@ -53,6 +54,7 @@ if [ -z "$destdir" ] && command -v systemctl >/dev/null && [ -e "$unit" ]; then
   else
     systemctl disable --quiet footfall.service
   fi
+  [ ! -e "$first_boot_unit" ] || systemctl disable --quiet footfall-firstboot.service
 fi
 
 remove() {
@@ -62,6 +64,7 @@ remove() {
   fi
 }
 remove "$unit"
+remove "$first_boot_unit"
 remove "$destdir/usr/local/bin/footfall"
 # Only a tree that is footfall's: a wrong --prefix must not wipe something else.
 app=$destdir$prefix

@@ -8,6 +8,7 @@ import { registerDoctorCommand } from './doctor.js';
 import { registerHistoryCommand } from './history.js';
 import { registerIgnoreCommand } from './ignore.js';
 import { registerPrivacyCommand } from './privacy.js';
+import { registerProvisionCommand } from './provision.js';
 import { registerReplayCommand } from './replay.js';
 import { registerRunCommand } from './run.js';
 import { registerStatusCommand } from './status.js';
@@ -32,6 +33,7 @@ function buildProgram(): Command {
   registerPrivacyCommand(program);
   registerHistoryCommand(program);
   registerWatchCommand(program);
+  registerProvisionCommand(program);
   return program;
 }
 

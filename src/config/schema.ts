@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { boolean, integer, integerList, namedNumbers, oneOf, optionalText, privateTextList, text, type Field } from './fields.js';
 import { LOG_LEVELS } from '../log/logger.js';
+import { DEFAULT_DISCOVERY_PREFIX } from '../publish/homeassistant.js';
 import { IGNORE_ENTRY_FORMS, parseIgnoreEntry } from '../privacy/ignore-list.js';
 import { brokerUrlProblem } from '../publish/broker-url.js';
 
@@ -262,7 +263,7 @@ export const schema = {
     }),
     discovery_prefix: text({
       doc: "Home Assistant's MQTT discovery prefix (its MQTT integration's setting); its birth message is read from <discovery_prefix>/status.",
-      default: 'homeassistant',
+      default: DEFAULT_DISCOVERY_PREFIX,
       pattern: TOPIC,
       allowed: TOPIC_ALLOWED,
     }),

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { commandSucceeds } from '../core/clock.js';
 import { diskSpace, readStatus } from '../core/status-file.js';
+import { checkBootBundle } from '../fleet/boot-bundle.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -217,6 +218,7 @@ export const checkLinkType: Check = async (config) => {
 
 /** Every check, in the order an installer fixes things. */
 export const ALL_CHECKS: readonly Check[] = [
+  checkBootBundle,
   checkInterface,
   checkLinkType,
   checkCapabilities,

@@ -66,6 +66,9 @@ const RADIO_ICONS: Record<SourceKind, string> = { wifi: 'mdi:wifi', ble: 'mdi:bl
 const SLOT_SECONDS = SLOT_MS / 1000;
 
 /** Home Assistant's node and object ids take letters, digits, "_" and "-"; a sensor id may also hold ".". */
+/** Home Assistant's own default for its MQTT integration's discovery prefix. */
+export const DEFAULT_DISCOVERY_PREFIX = 'homeassistant';
+
 export function discoveryNodeId(sensorId: string): string {
   return `footfall_${sensorId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
