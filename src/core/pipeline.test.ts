@@ -230,6 +230,9 @@ describe('Pipeline', () => {
     expect(live.as_of).toBe('2026-11-22T10:10:00Z');
     expect(live.wifi!.frames).toBe(10);
     expect(live).not.toHaveProperty('partial');
+    // A replay's clock is the capture's: as of its last frame, not of the wall clock.
+    const lastFrame = traffic()[9]!;
+    expect(h.pipeline.live()!.as_of).toBe(new Date(Math.floor(lastFrame.t / 1000) * 1000).toISOString().replace('.000Z', 'Z'));
     h.store.close();
   });
 

@@ -217,11 +217,14 @@ export class Pipeline implements ObservationSink {
     this.saveCheckpoint();
   }
 
-  /** The open window's counts so far, for the live topic. */
-  live(asOfMs: number): LivePayload | undefined {
+  /**
+   * The open window's counts so far, for the live topic, as of `asOfMs` (the daemon's wall
+   * clock); without it, as of the last frame, for a replay whose clock is the capture's.
+   */
+  live(asOfMs?: number): LivePayload | undefined {
     if (this.open === null) return undefined;
     const { schema: _schema, partial: _partial, ...counts } = this.report(this.open, false, this.open.lastTimeMs);
-    return { schema: LIVE_SCHEMA, as_of: isoSeconds(asOfMs), ...counts };
+    return { schema: LIVE_SCHEMA, as_of: isoSeconds(asOfMs ?? this.open.lastTimeMs), ...counts };
   }
 
   private moveClock(timeMs: number): boolean {

@@ -186,7 +186,7 @@ export class Sensor {
         mqtt: { ...config.mqtt, url },
         sensorId: config.sensor.id,
         outbox: store.outbox,
-        live: () => pipeline.live(Date.now()),
+        live: () => pipeline.live(this.options.timeSource === 'wall' ? Date.now() : undefined),
         health: () => health.payload(),
         privacy: () => privacyManifest(this.liveConfig, this.options.versions.footfall ?? 'unknown'),
         homeassistant: new HomeAssistantDiscovery({
