@@ -14,6 +14,8 @@ import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
 import type { MqttPublisher, PublisherState } from '../publish/mqtt-publisher.js';
 import type { HealthPayload, LivePayload, WindowReport } from '../publish/payloads.js';
+import { makeStateDirectory } from '../store/database.js';
+import { DirectoryLock } from '../store/directory-lock.js';
 import { Store } from '../store/store.js';
 import { HealthReporter } from './health.js';
 import { Pipeline } from './pipeline.js';
@@ -79,6 +81,8 @@ const TICK_MS = 1000;
 const LATE_FRAME_GRACE_MS = 2000;
 
 export class Sensor {
+  /** This process's hold on the state and runtime directories, for its whole life. */
+  private locks: DirectoryLock[] = [];
   private store: Store | undefined;
   private privacy: Pseudonymizer | undefined;
   /** Where the sources deliver: the Pseudonymizer, behind the tap that `footfall calibrate` listens on. */
@@ -109,9 +113,16 @@ export class Sensor {
       runtime_dir: config.paths.runtime_dir,
       publish: this.options.publish,
     });
-    const store = (this.store = openOrExplain('paths.state_dir', config.paths.state_dir, () => Store.open(config.paths.state_dir)));
-    const keys = new WindowKeyStore(config.paths.runtime_dir);
-    openOrExplain('paths.runtime_dir', config.paths.runtime_dir, () => keys.prepare());
+    const stateDir = config.paths.state_dir;
+    const runtimeDir = config.paths.runtime_dir;
+    // Both directories are this process's alone before anything in them is read or changed: a
+    // second writer would finish this one's window or destroy its key.
+    openOrExplain('paths.state_dir', stateDir, () => makeStateDirectory(stateDir));
+    this.locks.push(openOrExplain('paths.state_dir', stateDir, () => DirectoryLock.acquire(stateDir, { key: 'paths.state_dir', flag: '--state-dir' })));
+    const keys = new WindowKeyStore(runtimeDir);
+    openOrExplain('paths.runtime_dir', runtimeDir, () => keys.prepare());
+    this.locks.push(openOrExplain('paths.runtime_dir', runtimeDir, () => DirectoryLock.acquire(runtimeDir, { key: 'paths.runtime_dir', flag: '--runtime-dir' })));
+    const store = (this.store = openOrExplain('paths.state_dir', stateDir, () => Store.open(stateDir)));
     const ignore = new IgnoreList(config.capture.ignore);
     if (ignore.size > 0) logger.debug('ignoring devices (capture.ignore)', { entries: ignore.size });
     const privacy = (this.privacy = new Pseudonymizer({
@@ -276,5 +287,6 @@ export class Sensor {
     if (this.store?.db.open) this.pipeline?.checkpoint();
     await this.publisher?.stop();
     this.store?.close();
+    for (const lock of this.locks) lock.release();
   }
 }

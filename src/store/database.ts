@@ -68,8 +68,13 @@ export class DatabaseError extends Error {
   readonly exitCode = 65;
 }
 
-export function openDatabase(stateDir: string): Db {
+/** Makes the state directory, readable by the daemon's group (operators running `footfall status`). */
+export function makeStateDirectory(stateDir: string): void {
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+}
+
+export function openDatabase(stateDir: string): Db {
+  makeStateDirectory(stateDir);
   const file = path.join(stateDir, DATABASE_FILE);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');

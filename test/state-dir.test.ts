@@ -1,0 +1,66 @@
+/**
+ * The state directory as the real world treats it: a second footfall pointed at it, another
+ * input's unfinished window in it, a damaged database, a full disk, and runs that stop with
+ * reports unsent. Each case ends in a one-line error with its sysexits code, never exit 70,
+ * and no report is lost, altered or published under another input's name.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startCli, type CliResult } from './helpers/cli.js';
+import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-state-dir-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** A store's morning, six windows of an hour: at 600x an hour of it takes 6 s. */
+const MORNING = GENERATED_CAPTURES['radiotap, mixed layouts, 6 h']!;
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function expectOneLineError(result: CliResult, code: number, pattern: RegExp): void {
+  expect(result.code, result.stderr).toBe(code);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^footfall: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('one owner per state directory', () => {
+  it('refuses a second replay or demo at once, naming the first one’s pid (exit 75); the next one starts as soon as the first is killed', async () => {
+    const capture = await generatedCapture(MORNING);
+    const state = path.join(scratch, 'owned');
+    const runtime = path.join(scratch, 'owned-run');
+    const first = startCli(['replay', capture.path, '--state-dir', state, '--runtime-dir', runtime, '--speed', '600', '--log-level', 'warn']);
+    await first.waitForLines(1);
+    const pid = first.child.pid!;
+    // The first window's report is out; the second window's key comes a moment after it.
+    const keys = await until('the open window\'s key', () => {
+      const names = fs.readdirSync(runtime).filter((name) => name.endsWith('.key'));
+      return names.length === 1 ? names : undefined;
+    });
+
+    const elsewhere = path.join(scratch, 'elsewhere');
+    const busy = new RegExp(`in use by another footfall \\(pid ${pid}\\); stop that one first`);
+    expectOneLineError(await runCli(['replay', capture.path, '--state-dir', state, '--log-level', 'warn']), 75, new RegExp(`^footfall: ${state} \\(paths\\.state_dir\\) .*${busy.source}.*--state-dir$`));
+    expectOneLineError(await runCli(['demo', '--hours', '1', '--state-dir', state]), 75, busy);
+    // Its keys are guarded too: a replay with a state directory of its own but the same runtime directory.
+    expectOneLineError(await runCli(['replay', capture.path, '--state-dir', elsewhere, '--runtime-dir', runtime]), 75, new RegExp(`${runtime} \\(paths\\.runtime_dir\\) .*${busy.source}.*--runtime-dir$`));
+    expect(fs.readdirSync(runtime).filter((name) => name.endsWith('.key'))).toEqual(keys);
+    expect(first.child.exitCode).toBeNull();
+
+    first.child.kill('SIGKILL');
+    await first.done;
+    const next = await runCli(['replay', capture.path, '--state-dir', state, '--runtime-dir', runtime, '--log-level', 'warn']);
+    expect(next.code, next.stderr).toBe(0);
+  });
+});
