@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, type CliResult } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
+import { expectKilledReplayToResume } from './helpers/kill-resume.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-state-dir-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -62,5 +63,21 @@ describe('one owner per state directory', () => {
     await first.done;
     const next = await runCli(['replay', capture.path, '--state-dir', state, '--runtime-dir', runtime, '--log-level', 'warn']);
     expect(next.code, next.stderr).toBe(0);
+  });
+});
+
+describe('inputs never mix', () => {
+  it('a replay that meets another input\'s unfinished window refuses with one line (exit 75) and prints nothing; that input, replayed again, finishes it whole', async () => {
+    const morning = await generatedCapture(MORNING);
+    const other = await generatedCapture(GENERATED_CAPTURES['radiotap with FCS, pcapng, 2 h']!);
+    await expectKilledReplayToResume(morning.path, path.join(scratch, 'mixed'), async (dirs) => {
+      const refused = await runCli(['replay', other.path, ...dirs, '--log-level', 'warn']);
+      expectOneLineError(
+        refused,
+        75,
+        new RegExp(`holds the unfinished window 2026-11-23T08:00:00Z of \`footfall replay ${morning.path}\`; finish it by running that again on this state directory, or give this command another one \\(--state-dir or paths\\.state_dir\\)$`),
+      );
+      expect(refused.stdout).toBe('');
+    });
   });
 });

@@ -141,6 +141,7 @@ async function demo(options: DemoOptions): Promise<void> {
     config,
     logger,
     input: `demo:${seed}:${startMs}`,
+    inputDescription: `footfall demo --seed ${seed}`,
     timeSource: 'capture',
     publish: true,
     interactive: true,

@@ -16,7 +16,7 @@ import type { Observation, ObservationSink } from '../privacy/observation.js';
 import type { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { LIVE_SCHEMA, type LivePayload, type WindowReport } from '../publish/payloads.js';
 import type { ReportHistory } from '../store/history.js';
-import type { WindowStore } from '../store/window-store.js';
+import type { InputCursor, WindowStore } from '../store/window-store.js';
 import { isoSeconds } from '../count/windows.js';
 
 export interface PipelineOptions {
@@ -43,6 +43,8 @@ export interface PipelineOptions {
   monotonicMs?: () => number;
   /** Identifies the input, so a restart continues only a window of the same input. */
   input: string;
+  /** The input as an operator runs it (`footfall replay FILE...`): named when another input meets its open window. */
+  inputDescription: string;
   /** Frames read from the input so far (the source's position), for the resume cursor. */
   position: () => number;
   privacy: Pseudonymizer;
@@ -105,31 +107,25 @@ export class Pipeline implements ObservationSink {
   start(): { skipFrames: number } {
     const { options } = this;
     options.privacy.connect(this);
-    const cursor = options.windows.cursor();
-    const sameInput = cursor?.input === options.input;
-    const saved = options.windows.load();
+    // Throws, before a frame is read, when the window left open is another input's.
+    const { window: saved, position } = options.windows.resume(options.input);
     if (saved !== undefined) {
       const tally = new WindowTally(saved.span, options.sources);
       tally.restore(saved.counters, saved.entries);
-      if (sameInput) {
-        tally.restarts++;
-        this.open = tally;
-        this.resumePending = true;
-        const { continued } = options.privacy.beginWindow(saved.span.startMs);
-        options.logger.info('continuing the open window', { window: isoSeconds(saved.span.startMs), restarts: tally.restarts });
-        if (!continued) {
-          options.logger.warn(
-            "the open window's key was lost (runtime directory cleared?); devices seen before and after this restart count twice in it",
-          );
-        }
-      } else {
-        options.logger.warn('finishing a window left open by another input as partial', { window: isoSeconds(saved.span.startMs) });
-        this.finishReport(tally, true, tally.lastTimeMs, null);
+      tally.restarts++;
+      this.open = tally;
+      this.resumePending = true;
+      const { continued } = options.privacy.beginWindow(saved.span.startMs);
+      options.logger.info('continuing the open window', { window: isoSeconds(saved.span.startMs), restarts: tally.restarts });
+      if (!continued) {
+        options.logger.warn(
+          "the open window's key was lost (runtime directory cleared?); devices seen before and after this restart count twice in it",
+        );
       }
     }
     const stale = options.privacy.destroyStaleKeys();
     if (stale > 0) options.logger.info('destroyed keys of windows that ended', { keys: stale });
-    return { skipFrames: sameInput ? cursor.position : 0 };
+    return { skipFrames: position };
   }
 
   advanceTo(timeMs: number): boolean {
@@ -270,8 +266,9 @@ export class Pipeline implements ObservationSink {
   }
 
   /** Input frames fully counted: the frame being handed over is read but not counted yet. */
-  private cursor() {
-    return { input: this.options.input, position: this.options.position() - (this.inFrame ? 1 : 0) };
+  private cursor(): InputCursor {
+    const { input, inputDescription: description, position } = this.options;
+    return { input, description, position: position() - (this.inFrame ? 1 : 0) };
   }
 
   private saveCheckpoint(): void {
@@ -286,7 +283,7 @@ export class Pipeline implements ObservationSink {
     return buildReport(tally, { sensor: sensorId, zones, tokenBits, estimators, partial, capturedUntilMs, clockSynced: this.clockSyncedInWindow });
   }
 
-  private finishReport(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: { input: string; position: number } | null): void {
+  private finishReport(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: InputCursor | null): void {
     const report = this.report(tally, partial, capturedUntilMs);
     this.options.windows.finish(report, tally.span.startMs, Date.now(), cursor);
     this.options.privacy.endWindow(tally.span.startMs);

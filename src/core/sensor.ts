@@ -25,6 +25,8 @@ export interface SensorOptions {
   logger: Logger;
   /** Identifies the input (replayed files, `live`), so a restart continues only its own window. */
   input: string;
+  /** The input as an operator runs it, named to another input that meets its open window (default: the daemon's). */
+  inputDescription?: string;
   /** `capture`: frame timestamps are the clock (replay, demo); `wall`: the system clock (the daemon). */
   timeSource: 'capture' | 'wall';
   /** Publish to `mqtt.url` (which must be set). */
@@ -146,6 +148,7 @@ export class Sensor {
       requireSync: this.options.requireSync,
       timeSource: this.options.timeSource,
       input: this.options.input,
+      inputDescription: this.options.inputDescription ?? 'footfall run',
       position: () => this.sources.reduce((frames, source) => frames + source.stats().frames, 0),
       listening: (kind) => {
         const source = this.sources.find((s) => s.kind === kind);

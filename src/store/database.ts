@@ -60,6 +60,8 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE open_tokens ADD COLUMN rssi_sum REAL NOT NULL DEFAULT 0;
    ALTER TABLE open_tokens ADD COLUMN rssi_count INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE open_tokens ADD COLUMN channels INTEGER NOT NULL DEFAULT 0;`,
+  // The input as an operator would run it again, to say whose window is left unfinished.
+  `ALTER TABLE input_cursor ADD COLUMN description TEXT NOT NULL DEFAULT '';`,
 ];
 
 /** A database this footfall cannot use as it is (EX_DATAERR): the operator decides what to do. */

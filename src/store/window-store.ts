@@ -3,10 +3,11 @@
  * continues it), the input cursor (how far a replay got), and the finishing transaction that
  * turns the window into a report in the outbox and deletes every token it had.
  */
+import path from 'node:path';
 import type { SourceKind } from '../capture/source.js';
 import type { TallyCounters } from '../count/tally.js';
 import { TokenEntry } from '../count/tally.js';
-import type { WindowSpan } from '../count/windows.js';
+import { isoSeconds, type WindowSpan } from '../count/windows.js';
 import type { AddressKind } from '../privacy/observation.js';
 import type { WindowReport } from '../publish/payloads.js';
 import { truncateWal, type Db } from './database.js';
@@ -16,7 +17,25 @@ import type { SqliteOutbox } from './outbox.js';
 export interface InputCursor {
   /** Identifies the input (a fingerprint of the replayed files; `live` for a daemon). */
   input: string;
+  /** The input as an operator runs it (`footfall replay FILE...`), for messages. */
+  description: string;
   /** Frames of that input already counted. */
+  position: number;
+}
+
+/**
+ * The state directory holds another input's unfinished window (EX_TEMPFAIL): only that input
+ * may finish it, or its counts would be reported under this one's name.
+ */
+export class UnfinishedWindowError extends Error {
+  override readonly name = 'UnfinishedWindowError';
+  readonly exitCode = 75;
+}
+
+/** What a new run of an input continues: its open window, if any, and the frames it counted. */
+export interface Resumption {
+  window: SavedWindow | undefined;
+  /** Frames of the input already counted (0 for an input this directory has not seen last). */
   position: number;
 }
 
@@ -69,11 +88,11 @@ export class WindowStore {
          (source, token, kind, grp, first_ms, last_ms, max_rssi, signature, slots, frames, first_seq, last_seq, bursts, rssi_sum, rssi_count, channels)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.saveCursorStmt = db.prepare('INSERT OR REPLACE INTO input_cursor (id, input, position) VALUES (1, ?, ?)');
+    this.saveCursorStmt = db.prepare('INSERT OR REPLACE INTO input_cursor (id, input, description, position) VALUES (1, ?, ?, ?)');
     this.clearCursorStmt = db.prepare('DELETE FROM input_cursor');
     this.loadWindowStmt = db.prepare('SELECT start_ms, end_ms, counters FROM open_window WHERE id = 1');
     this.loadTokensStmt = db.prepare('SELECT * FROM open_tokens');
-    this.loadCursorStmt = db.prepare('SELECT input, position FROM input_cursor WHERE id = 1');
+    this.loadCursorStmt = db.prepare('SELECT input, description, position FROM input_cursor WHERE id = 1');
     this.deleteWindowStmt = db.prepare('DELETE FROM open_window');
     this.deleteTokensStmt = db.prepare('DELETE FROM open_tokens');
   }
@@ -89,8 +108,12 @@ export class WindowStore {
           e.frames, e.firstSequence, e.lastSequence, e.bursts, e.rssiSum, e.rssiCount, e.channels,
         );
       }
-      this.saveCursorStmt.run(cursor.input, cursor.position);
+      this.saveCursor(cursor);
     })();
+  }
+
+  private saveCursor(cursor: InputCursor): void {
+    this.saveCursorStmt.run(cursor.input, cursor.description, cursor.position);
   }
 
   /** The window a previous run left open, if any. */
@@ -116,6 +139,25 @@ export class WindowStore {
   }
 
   /**
+   * What `input` continues here. A window left open by another input is never handed over:
+   * that throws UnfinishedWindowError, saying whose it is and how to finish it. A cursor of
+   * another input without an open window is only history: this input starts from its beginning.
+   */
+  resume(input: string): Resumption {
+    const cursor = this.cursor();
+    const sameInput = cursor?.input === input;
+    const window = this.load();
+    if (window !== undefined && !sameInput) {
+      const owner = cursor === undefined || cursor.description === '' ? 'another input' : `\`${cursor.description}\``;
+      const stateDir = path.dirname(this.db.name);
+      throw new UnfinishedWindowError(
+        `${stateDir} holds the unfinished window ${isoSeconds(window.span.startMs)} of ${owner}; finish it by running that again on this state directory, or give this command another one (--state-dir or paths.state_dir)`,
+      );
+    }
+    return { window, position: sameInput ? cursor.position : 0 };
+  }
+
+  /**
    * Finishes the open window in one transaction: the report goes to the outbox and the
    * history, the window's tokens are deleted, and the cursor moves (or is cleared when the
    * input is done). Then the WAL is truncated so no copy of a token survives in it.
@@ -128,7 +170,7 @@ export class WindowStore {
       this.deleteTokensStmt.run();
       this.deleteWindowStmt.run();
       if (cursor === null) this.clearCursorStmt.run();
-      else this.saveCursorStmt.run(cursor.input, cursor.position);
+      else this.saveCursor(cursor);
     })();
     truncateWal(this.db);
   }
