@@ -203,7 +203,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
 
     const json = await runCli(['doctor', '--json', '--config', configFile, ...dirs], env);
     const results = (JSON.parse(json.stdout) as { results: Array<{ check: string; status: string; fix?: string }> }).results;
-    expect(results.map((r) => r.check)).toEqual(['config', 'interface', 'link type', 'capabilities', 'bluetooth', 'broker', 'clock', 'disk', 'runtime dir', 'daemon']);
+    expect(results.map((r) => r.check)).toEqual(['config', 'interface', 'link type', 'capabilities', 'bluetooth', 'broker', 'clock', 'disk', 'database', 'runtime dir', 'daemon']);
     expect(results.filter((r) => r.status !== 'pass').every((r) => typeof r.fix === 'string')).toBe(true);
   });
 

@@ -81,3 +81,34 @@ describe('inputs never mix', () => {
     });
   });
 });
+
+describe('a damaged database', () => {
+  it('is set aside at start with one error line, its waiting reports carried over, and counting goes on; doctor fails until it is dealt with', async () => {
+    const capture = await generatedCapture(GENERATED_CAPTURES['radiotap with FCS, pcapng, 2 h']!);
+    const state = path.join(scratch, 'damaged');
+    const first = await runCli(['replay', capture.path, '--state-dir', state, '--log-level', 'warn']);
+    expect(first.code).toBe(0);
+    const file = path.join(state, 'footfall.db');
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.alloc(2 * 4096, 0xa5), 0, 2 * 4096, 2 * 4096);
+    fs.closeSync(fd);
+
+    const again = await runCli(['replay', capture.path, '--state-dir', state, '--log-level', 'warn']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(first.stdout);
+    const lines = again.stderr.trim().split('\n');
+    expect(lines, again.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/ error store: the database was damaged: set aside, and a new one started .* damaged_file=\S+footfall\.db\.damaged-\d{8}T\d{6}Z reports_carried=\d+ reports_unreadable=\d+ history_carried=\d+$/);
+
+    const doctor = await runCli(['doctor', '--json', '--state-dir', state]);
+    const results = (JSON.parse(doctor.stdout) as { results: Array<{ check: string; status: string; message: string }> }).results;
+    expect(results.find((r) => r.check === 'database')).toMatchObject({ status: 'fail', message: expect.stringContaining('footfall found its database damaged and set it aside as') });
+  });
+
+  it('a directory where the database file should be: one line naming it (exit 73)', async () => {
+    const capture = await generatedCapture(GENERATED_CAPTURES['radiotap with FCS, pcapng, 2 h']!);
+    const state = path.join(scratch, 'db-is-a-dir');
+    fs.mkdirSync(path.join(state, 'footfall.db'), { recursive: true });
+    expectOneLineError(await runCli(['replay', capture.path, '--state-dir', state]), 73, new RegExp(`^footfall: ${state}/footfall\\.db is a directory, where footfall keeps its database; move it away$`));
+  });
+});

@@ -124,7 +124,7 @@ export class Sensor {
     const keys = new WindowKeyStore(runtimeDir);
     openOrExplain('paths.runtime_dir', runtimeDir, () => keys.prepare());
     this.locks.push(openOrExplain('paths.runtime_dir', runtimeDir, () => DirectoryLock.acquire(runtimeDir, { key: 'paths.runtime_dir', flag: '--runtime-dir' })));
-    const store = (this.store = openOrExplain('paths.state_dir', stateDir, () => Store.open(stateDir)));
+    const store = (this.store = openOrExplain('paths.state_dir', stateDir, () => Store.open(stateDir, logger.child('store'))));
     const ignore = new IgnoreList(config.capture.ignore);
     if (ignore.size > 0) logger.debug('ignoring devices (capture.ignore)', { entries: ignore.size });
     const privacy = (this.privacy = new Pseudonymizer({
