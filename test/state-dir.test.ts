@@ -7,16 +7,23 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, type CliResult } from './helpers/cli.js';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { HealthPayload, WindowReport } from '../src/publish/payloads.js';
+import { jsonLines, runCli, startCli, type CliResult } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
 import { expectKilledReplayToResume } from './helpers/kill-resume.js';
+import { MqttTestBed, type ReceivedMessage } from './helpers/mosquitto.js';
+import { fillUp, mountTmpfs, tmpfsUnavailable } from './helpers/tmpfs.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-state-dir-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** A store's morning, six windows of an hour: at 600x an hour of it takes 6 s. */
 const MORNING = GENERATED_CAPTURES['radiotap, mixed layouts, 6 h']!;
+
+/** Counts without quality. */
+const counts = (report: WindowReport) => ({ ...report, quality: undefined });
 
 async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -110,5 +117,73 @@ describe('a damaged database', () => {
     const state = path.join(scratch, 'db-is-a-dir');
     fs.mkdirSync(path.join(state, 'footfall.db'), { recursive: true });
     expectOneLineError(await runCli(['replay', capture.path, '--state-dir', state]), 73, new RegExp(`^footfall: ${state}/footfall\\.db is a directory, where footfall keeps its database; move it away$`));
+  });
+});
+
+const noTmpfs = tmpfsUnavailable();
+
+describe.skipIf(noTmpfs !== undefined)(`a full disk${noTmpfs ? ` (skipped: ${noTmpfs})` : ''}`, () => {
+  const bed = new MqttTestBed();
+  const unmounts: Array<() => void> = [];
+  afterEach(async () => {
+    await bed.cleanUp();
+    for (const unmount of unmounts.splice(0)) unmount();
+  });
+
+  it('counting and publishing go on, finished windows lose their key and tokens on time, health says so; once there is room everything is written, and nothing is a bug', async () => {
+    const capture = await generatedCapture(MORNING);
+    const sensor = 'full-disk';
+    const reference = jsonLines<WindowReport>((await runCli(['replay', capture.path, '--log-level', 'warn'], { FOOTFALL_SENSOR_ID: sensor })).stdout);
+    const disk = path.join(scratch, 'full');
+    unmounts.push(mountTmpfs(disk, 32 * 1024 * 1024));
+    const state = path.join(disk, 'state');
+    const runtime = path.join(scratch, 'full-run');
+    const broker = await bed.broker();
+    const subscriber = await bed.subscriber(broker.url);
+    const running = startCli(['replay', '--publish', '--speed', '1200', capture.path, '--state-dir', state, '--runtime-dir', runtime, '--log-level', 'info'], {
+      FOOTFALL_MQTT_URL: broker.url,
+      FOOTFALL_SENSOR_ID: sensor,
+      FOOTFALL_STORE_CHECKPOINT_SECONDS: '1',
+      FOOTFALL_MQTT_HEALTH_SECONDS: '1',
+    });
+    await running.waitForLines(1);
+    const filler = fillUp(disk);
+    const healthOf = (m: ReceivedMessage) => (JSON.parse(m.payload) as HealthPayload).store;
+    await subscriber.waitFor((m) => m.some((x) => x.topic === `footfall/${sensor}/health` && healthOf(x).state === 'disk_full'), 'health saying disk_full');
+
+    // Two windows finish on the full disk: their keys and token rows go with them.
+    await running.waitForLines(3);
+    const db = new Database(path.join(state, 'footfall.db'), { readonly: true });
+    try {
+      // The open window is counted in memory meanwhile: no checkpoint fills the disk before its end.
+      expect(db.prepare('SELECT count(*) FROM open_tokens').pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+    const keys = fs.readdirSync(runtime).filter((name) => name.endsWith('.key'));
+    expect(keys.length).toBeLessThanOrEqual(1);
+    const finished = jsonLines<WindowReport>(running.stdout()).map((r) => `window-${r.window.start.replace(/[-:]/g, '')}.key`);
+    expect(keys.filter((key) => finished.includes(key))).toEqual([]);
+
+    fs.rmSync(filler);
+    const result = await running.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/this is a bug|\n\s+at /);
+    expect(result.stderr.match(/ error store: the disk is full: /g)).toHaveLength(1);
+    expect(result.stderr).toContain('info  store: the database is written again');
+    const printed = jsonLines<WindowReport>(result.stdout);
+    expect(printed.map(counts)).toEqual(reference.map(counts));
+    await subscriber.waitFor((m) => m.filter((x) => x.topic === `footfall/${sensor}/report`).length >= printed.length, 'every report');
+    expect(subscriber.on(`footfall/${sensor}/report`).map((m) => m.payload)).toEqual(printed.map((r) => JSON.stringify(r)));
+  });
+
+  it('a state directory on a full disk where no database can be made: one line, exit 74', async () => {
+    const capture = await generatedCapture(GENERATED_CAPTURES['radiotap with FCS, pcapng, 2 h']!);
+    const disk = path.join(scratch, 'full-at-start');
+    unmounts.push(mountTmpfs(disk, 256 * 1024));
+    fs.mkdirSync(path.join(disk, 'state'));
+    fillUp(disk);
+    const state = path.join(disk, 'state');
+    expectOneLineError(await runCli(['replay', capture.path, '--state-dir', state]), 74, new RegExp(`^footfall: the file system of ${state} \\(paths\\.state_dir\\) is full \\(\\w+\\); free space on it \\(footfall doctor shows how much\\), then start again$`));
   });
 });

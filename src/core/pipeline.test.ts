@@ -57,7 +57,6 @@ class Harness {
       position: () => this.position,
       privacy: this.privacy,
       windows: this.store.windows,
-      history: this.store.history,
       logger: silentLogger,
       onReport: (report) => this.reports.push(report),
       ...extra,
@@ -254,6 +253,44 @@ describe('Pipeline', () => {
     again.pipeline.finishInput();
     expect([...first.reports, ...again.reports].map(counts)).toEqual(reference.reports.map(counts));
     again.store.close();
+  });
+
+  it('goes on counting when the database takes no writes: the finished report held in memory and sent from there, its key destroyed, everything written once it can be', () => {
+    const frames = traffic();
+    const reference = new Harness(path.join(dir, 'ref'));
+    reference.pipeline.start();
+    reference.feed(frames);
+    reference.pipeline.finishInput();
+    reference.store.close();
+
+    const h = new Harness(dir);
+    h.pipeline.start();
+    h.feed(frames.slice(0, 100));
+    h.store.db.pragma('query_only = ON');
+    h.feed(frames.slice(100, 200));
+    expect(h.reports).toHaveLength(1);
+    const [first] = h.reports;
+    expect(h.store.health()).toMatchObject({ state: 'failing', reports_in_memory: 1, since: expect.any(String) });
+    const held = h.store.queue.oldest()!;
+    expect(held.seq).toBeLessThan(0);
+    expect(held.payload).toBe(JSON.stringify(first));
+    expect(h.store.queue.depth()).toBe(1);
+    expect(h.keyFiles()).toEqual(['window-20261122T110000Z.key']);
+
+    h.store.db.pragma('query_only = OFF');
+    h.feed(frames.slice(200, 250));
+    h.pipeline.checkpoint();
+    expect(h.store.health()).toMatchObject({ state: 'ok', reports_in_memory: 0 });
+    expect(h.store.outbox.oldest()!.payload).toBe(held.payload);
+    expect(h.store.history.recent(5).map((r) => r.id)).toEqual([first!.id]);
+    // A crash now: the restart continues the second window with its own tokens only.
+    h.store.close();
+    const resumed = new Harness(dir);
+    const { skipFrames } = resumed.pipeline.start();
+    resumed.feed(frames, skipFrames);
+    resumed.pipeline.finishInput();
+    expect([...h.reports, ...resumed.reports].map(counts)).toEqual(reference.reports.map(counts));
+    resumed.store.close();
   });
 
   it('gives the open window\'s counts so far for the live topic', () => {

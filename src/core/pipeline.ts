@@ -15,8 +15,7 @@ import type { Logger } from '../log/logger.js';
 import type { Observation, ObservationSink } from '../privacy/observation.js';
 import type { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { LIVE_SCHEMA, type LivePayload, type WindowReport } from '../publish/payloads.js';
-import type { ReportHistory } from '../store/history.js';
-import type { InputCursor, WindowStore } from '../store/window-store.js';
+import type { FinishOutcome, InputCursor, WindowStore } from '../store/window-store.js';
 import { isoSeconds } from '../count/windows.js';
 
 export interface PipelineOptions {
@@ -33,6 +32,7 @@ export interface PipelineOptions {
    * checkpoint is one transaction, so this bounds the pause it makes in the event loop.
    */
   checkpointMaxEntries?: number;
+  /** Reports stay in the local history this many days after their window ended. */
   historyDays: number;
   /**
    * `capture`: time comes from the frames (replay, demo), and a restarted run continues
@@ -49,7 +49,6 @@ export interface PipelineOptions {
   position: () => number;
   privacy: Pseudonymizer;
   windows: WindowStore;
-  history: ReportHistory;
   /**
    * Whether a source can hear frames now (looked at when a window opens and at every tick); a
    * window reports only the sources that listened in it. Default: every source always listens.
@@ -271,11 +270,20 @@ export class Pipeline implements ObservationSink {
     return { input, description, position: position() - (this.inFrame ? 1 : 0) };
   }
 
+  /**
+   * Saves the open window (and writes the reports held in memory, if the database could not
+   * take them before). A checkpoint that cannot be written leaves its entries changed, for the
+   * next one: the window goes on in memory.
+   */
   private saveCheckpoint(): void {
     const open = this.open;
-    if (open === null) return;
-    this.options.windows.checkpoint(open.span, open.counters(), open.takeDirty(), this.cursor());
     this.lastCheckpointMs = this.monotonicMs();
+    if (open === null) {
+      this.options.windows.writeHeld();
+      return;
+    }
+    const changed = open.takeDirty();
+    if (!this.options.windows.checkpoint(open.span, open.counters(), changed, this.cursor())) open.returnDirty(changed);
   }
 
   private report(tally: WindowTally, partial: boolean, capturedUntilMs: number): WindowReport {
@@ -285,10 +293,16 @@ export class Pipeline implements ObservationSink {
 
   private finishReport(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: InputCursor | null): void {
     const report = this.report(tally, partial, capturedUntilMs);
-    this.options.windows.finish(report, tally.span.startMs, Date.now(), cursor);
-    this.options.privacy.endWindow(tally.span.startMs);
-    const pruned = this.options.history.prune(this.options.historyDays, tally.span.endMs);
-    if (pruned > 0) this.options.logger.debug('old reports removed from the history', { reports: pruned });
+    // The report's one serialization: every copy of it sent or kept is these bytes.
+    const payload = JSON.stringify(report);
+    let outcome: FinishOutcome;
+    try {
+      outcome = this.options.windows.finish(report, payload, tally.span, Date.now(), cursor, this.options.historyDays);
+    } finally {
+      // The key goes at the window's end whatever became of the report.
+      this.options.privacy.endWindow(tally.span.startMs);
+    }
+    if (outcome.pruned > 0) this.options.logger.debug('old reports removed from the history', { reports: outcome.pruned });
     this.previousEndMs = tally.span.endMs;
     this.totals.reports++;
     this.options.logger.info(partial ? 'partial window finished' : 'window finished', {
@@ -299,6 +313,7 @@ export class Pipeline implements ObservationSink {
       ble_frames: report.ble?.frames,
       ble_addresses: report.ble?.addresses,
       ble_devices: report.ble?.devices,
+      held_in_memory: outcome.storedIn === 'memory' ? true : undefined,
     });
     this.options.onReport?.(report);
   }

@@ -16,6 +16,7 @@ import type { MqttPublisher, PublisherState } from '../publish/mqtt-publisher.js
 import type { HealthPayload, LivePayload, WindowReport } from '../publish/payloads.js';
 import { makeStateDirectory } from '../store/database.js';
 import { DirectoryLock } from '../store/directory-lock.js';
+import { isOutOfSpace } from '../store/storage-condition.js';
 import { Store } from '../store/store.js';
 import { HealthReporter } from './health.js';
 import { Pipeline } from './pipeline.js';
@@ -59,6 +60,12 @@ export interface SensorSnapshot {
   publisher: PublisherState | undefined;
 }
 
+/** A directory on a full file system, where the sensor cannot even start (EX_IOERR). */
+export class OutOfSpaceError extends Error {
+  override readonly name = 'OutOfSpaceError';
+  readonly exitCode = 74;
+}
+
 /** A directory the sensor cannot use: an operator's fix, not a bug (EX_CANTCREAT). */
 export class DirectoryError extends Error {
   override readonly name = 'DirectoryError';
@@ -70,6 +77,7 @@ function openOrExplain<T>(key: string, dir: string, open: () => T): T {
     return open();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (isOutOfSpace(error)) throw new OutOfSpaceError(`the file system of ${dir} (${key}) is full (${code}); free space on it (footfall doctor shows how much), then start again`);
     if (code === undefined || !['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOENT', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'].includes(code)) throw error;
     throw new DirectoryError(`cannot use ${dir} (${code}); give a writable directory in ${key} or its command-line flag`);
   }
@@ -124,7 +132,7 @@ export class Sensor {
     const keys = new WindowKeyStore(runtimeDir);
     openOrExplain('paths.runtime_dir', runtimeDir, () => keys.prepare());
     this.locks.push(openOrExplain('paths.runtime_dir', runtimeDir, () => DirectoryLock.acquire(runtimeDir, { key: 'paths.runtime_dir', flag: '--runtime-dir' })));
-    const store = (this.store = openOrExplain('paths.state_dir', stateDir, () => Store.open(stateDir, logger.child('store'))));
+    const store = (this.store = openOrExplain('paths.state_dir', stateDir, () => Store.open(stateDir, { logger: logger.child('store') })));
     const ignore = new IgnoreList(config.capture.ignore);
     if (ignore.size > 0) logger.debug('ignoring devices (capture.ignore)', { entries: ignore.size });
     const privacy = (this.privacy = new Pseudonymizer({
@@ -156,7 +164,6 @@ export class Sensor {
       },
       privacy,
       windows: store.windows,
-      history: store.history,
       logger: logger.child('pipeline'),
       onReport: (report) => {
         this.options.onReport?.(report);
@@ -173,7 +180,8 @@ export class Sensor {
       startedAtMs,
       totals: pipeline.totals,
       sources: () => new Map(sources.map((source) => [source.kind, { state: this.stopped ? 'stopped' : (source.state?.() ?? 'capturing'), stats: source.stats() }])),
-      outboxDepth: () => store.outbox.depth(),
+      outboxDepth: () => store.queue.depth(),
+      store: () => store.health(),
       lastPublish: () => this.publisher?.state().lastPublish ?? null,
       clock: () => this.clock,
       versions: { ...this.options.versions, sqlite: store.sqliteVersion() },
@@ -186,13 +194,13 @@ export class Sensor {
       this.publisher = new MqttPublisher({
         mqtt: { ...config.mqtt, url },
         sensorId: config.sensor.id,
-        outbox: store.outbox,
+        outbox: store.queue,
         live: () => pipeline.live(Date.now()),
         health: () => health.payload(),
         logger: logger.child('mqtt'),
       });
       await this.publisher.start();
-      if (store.outbox.depth() > 0) this.publisher.notify();
+      if (store.queue.depth() > 0) this.publisher.notify();
     }
 
     if (this.options.timeSource === 'wall') {
@@ -270,8 +278,9 @@ export class Sensor {
     await this.publisher?.waitUntilDrained();
   }
 
+  /** Reports not yet acknowledged by a broker: in the outbox, or held in memory. */
   outboxDepth(): number {
-    return this.store?.outbox.depth() ?? 0;
+    return this.store?.queue.depth() ?? 0;
   }
 
   /**

@@ -129,6 +129,17 @@ function databaseFindings(file: string): string[] | { problem: string } {
 export const checkDatabase: Check = async (config) => {
   const dir = config.paths.state_dir;
   const file = path.join(dir, DATABASE_FILE);
+  const reading = readStatus(config.paths.runtime_dir);
+  const store = reading.running ? reading.status.health.store : undefined;
+  if (store !== undefined && store.state !== 'ok') {
+    return fail(
+      'database',
+      `the daemon cannot write ${file} since ${store.since} (${store.error}): it counts and publishes from memory, ${store.reports_in_memory} reports held there`,
+      store.state === 'disk_full'
+        ? `free space on the file system of ${dir} (df -h ${dir}); footfall writes what it holds as soon as there is room`
+        : 'check the storage (dmesg), then restart footfall (systemctl restart footfall)',
+    );
+  }
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   if (stat !== undefined && !stat.isFile()) {
     return fail('database', `${file} is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}, where footfall keeps its database`, `move it away (mv ${file} ${file}.moved); footfall makes its database there at start`);

@@ -9,6 +9,8 @@
  */
 import type { Db } from './database.js';
 import { isDamage } from './database.js';
+import type { WindowReport } from '../publish/payloads.js';
+import type { ReportHistory } from './history.js';
 import { parseStoredReport } from './recovery.js';
 
 export interface OutboxEntry {
@@ -34,6 +36,7 @@ export class SqliteOutbox implements Outbox {
   private readonly bySeqStmt;
   private readonly seqsStmt;
   private readonly removeStmt;
+  private readonly removeByIdStmt;
   private readonly depthStmt;
   /** Rows that cannot be read: passed over for the rest of the run. */
   private readonly unreadable = new Set<number>();
@@ -47,6 +50,7 @@ export class SqliteOutbox implements Outbox {
     // Through the index of ids, which holds every seq and none of the payloads' pages.
     this.seqsStmt = db.prepare('SELECT seq FROM outbox INDEXED BY sqlite_autoindex_outbox_1').pluck();
     this.removeStmt = db.prepare('DELETE FROM outbox WHERE seq = ?');
+    this.removeByIdStmt = db.prepare('DELETE FROM outbox WHERE id = ?');
     this.depthStmt = db.prepare('SELECT count(*) AS n FROM outbox').pluck();
   }
 
@@ -104,6 +108,11 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
+  /** Removes the entry of report `id` (acknowledged while it was held in memory, and written since). */
+  removeById(id: string): void {
+    this.removeByIdStmt.run(id);
+  }
+
   private retryDeletions(): void {
     for (const seq of this.delivered) {
       try {
@@ -130,5 +139,85 @@ export class SqliteOutbox implements Outbox {
   /** Rows passed over because they cannot be read. */
   unreadableCount(): number {
     return this.unreadable.size;
+  }
+}
+
+/** A finished report the database could not take yet. */
+interface HeldReport {
+  entry: OutboxEntry;
+  windowStartMs: number;
+  createdMs: number;
+  /** The broker acknowledged it while it was held: only its history row is left to write. */
+  delivered: boolean;
+}
+
+/**
+ * The outbox as the publisher sees it: the database's entries, then the reports the database
+ * could not take yet (a full disk), kept in memory in the order their windows finished, with
+ * negative seqs, until they are written behind the others.
+ */
+export class ReportQueue implements Outbox {
+  private held: HeldReport[] = [];
+  /** Held reports written to the database while possibly in flight: their seq to their id. */
+  private readonly written = new Map<number, string>();
+  private nextHeldSeq = -1;
+
+  constructor(
+    readonly stored: SqliteOutbox,
+    private readonly history: ReportHistory,
+  ) {}
+
+  /** Whether reports wait in memory to be written. */
+  get holding(): boolean {
+    return this.held.length > 0;
+  }
+
+  /** Keeps a finished report in memory, to be published and written as soon as each can be. */
+  hold(report: WindowReport, payload: string, windowStartMs: number, nowMs: number): void {
+    this.held.push({ entry: { seq: this.nextHeldSeq--, id: report.id, payload }, windowStartMs, createdMs: nowMs, delivered: false });
+  }
+
+  /**
+   * Writes the held reports (outbox and history, or the history alone for those delivered), in
+   * the caller's transaction; `heldWritten()` once it committed.
+   */
+  writeHeld(): void {
+    for (const held of this.held) {
+      const { id, payload } = held.entry;
+      if (!held.delivered) this.stored.add(id, payload, held.createdMs);
+      this.history.add(parseStoredReport(id, payload)!, held.windowStartMs, payload);
+    }
+  }
+
+  /** The transaction that wrote the held reports committed. */
+  heldWritten(): void {
+    for (const held of this.held) if (!held.delivered) this.written.set(held.entry.seq, held.entry.id);
+    this.held = [];
+  }
+
+  oldest(): OutboxEntry | undefined {
+    return this.stored.oldest() ?? this.held.find((held) => !held.delivered)?.entry;
+  }
+
+  remove(seq: number): void {
+    if (seq >= 0) return this.stored.remove(seq);
+    const held = this.held.find((h) => h.entry.seq === seq);
+    if (held !== undefined) {
+      held.delivered = true;
+      return;
+    }
+    const id = this.written.get(seq);
+    if (id === undefined) return;
+    this.written.delete(seq);
+    this.stored.removeById(id);
+  }
+
+  depth(): number {
+    return this.stored.depth() + this.inMemory();
+  }
+
+  /** Reports that exist only in memory and were not delivered: lost if the process ends now. */
+  inMemory(): number {
+    return this.held.filter((held) => !held.delivered).length;
   }
 }

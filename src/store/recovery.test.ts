@@ -83,7 +83,7 @@ describe('a damaged database at open', () => {
     expect((await checkDatabase(config(dir))).status).toBe('fail');
 
     const { lines, logger } = capturingLogger();
-    const store = Store.open(dir, logger);
+    const store = Store.open(dir, { logger });
     const recovery = store.recovery!;
     expect(path.dirname(recovery.damagedFile)).toBe(dir);
     expect(path.basename(recovery.damagedFile)).toMatch(/^footfall\.db\.damaged-\d{8}T\d{6}Z$/);

@@ -2,6 +2,11 @@
  * Persistence of the open window: checkpoints of its counters and token entries (so a restart
  * continues it), the input cursor (how far a replay got), and the finishing transaction that
  * turns the window into a report in the outbox and deletes every token it had.
+ *
+ * When the disk is full, none of this stops the sensor: a checkpoint that cannot be written is
+ * skipped (the window goes on in memory), and a window's end gives up the space reserve to be
+ * written; failing that, its report is held in memory (ReportQueue) and its token rows are
+ * deleted on their own, or before the next checkpoint writes any other window's.
  */
 import path from 'node:path';
 import type { SourceKind } from '../capture/source.js';
@@ -12,7 +17,8 @@ import type { AddressKind } from '../privacy/observation.js';
 import type { WindowReport } from '../publish/payloads.js';
 import { truncateWal, type Db } from './database.js';
 import type { ReportHistory } from './history.js';
-import type { SqliteOutbox } from './outbox.js';
+import type { ReportQueue } from './outbox.js';
+import { isStorageFailure, type SpaceReserve, type StorageCondition } from './storage-condition.js';
 
 export interface InputCursor {
   /** Identifies the input (a fingerprint of the replayed files; `live` for a daemon). */
@@ -64,7 +70,18 @@ interface TokenRow {
   channels: number;
 }
 
+/** What became of a finished window's report. */
+export interface FinishOutcome {
+  /** `outbox`: written with the window's end; `memory`: held until the database takes it. */
+  storedIn: 'outbox' | 'memory';
+  /** Reports of the history past `history_days`, removed. */
+  pruned: number;
+}
+
 export class WindowStore {
+  /** A finished window's rows could not be deleted (a full disk): they go before anything else is saved. */
+  private finishedRowsLeft = false;
+
   private readonly saveWindowStmt;
   private readonly saveTokenStmt;
   private readonly saveCursorStmt;
@@ -77,8 +94,10 @@ export class WindowStore {
 
   constructor(
     private readonly db: Db,
-    private readonly outbox: SqliteOutbox,
+    private readonly queue: ReportQueue,
     private readonly history: ReportHistory,
+    private readonly condition: StorageCondition,
+    private readonly reserve: SpaceReserve,
   ) {
     this.saveWindowStmt = db.prepare(
       'INSERT OR REPLACE INTO open_window (id, start_ms, end_ms, counters) VALUES (1, ?, ?, ?)',
@@ -97,9 +116,15 @@ export class WindowStore {
     this.deleteTokensStmt = db.prepare('DELETE FROM open_tokens');
   }
 
-  /** Saves the open window's counters and changed entries, and the cursor, in one transaction. */
-  checkpoint(span: WindowSpan, counters: TallyCounters, changed: readonly TokenEntry[], cursor: InputCursor): void {
-    this.db.transaction(() => {
+  /**
+   * Saves the open window's counters and changed entries, and the cursor, in one transaction
+   * (after the reports held in memory, and the rows of a finished window left behind, if any).
+   * Returns false when it could not: the entries are to be saved by the next checkpoint. While
+   * the disk is full, nothing is tried until the space reserve is whole again.
+   */
+  checkpoint(span: WindowSpan, counters: TallyCounters, changed: readonly TokenEntry[], cursor: InputCursor): boolean {
+    if (!this.roomToWrite()) return false;
+    return this.write('saving the open window', () => {
       this.saveWindowStmt.run(span.startMs, span.endMs, JSON.stringify(counters));
       for (const e of changed) {
         const rssi = Number.isFinite(e.maxRssi) ? e.maxRssi : null;
@@ -109,7 +134,62 @@ export class WindowStore {
         );
       }
       this.saveCursor(cursor);
-    })();
+    });
+  }
+
+  /** Writes the reports held in memory, when there are any and the disk has room again. */
+  writeHeld(): boolean {
+    if (!this.queue.holding && !this.finishedRowsLeft) return true;
+    if (!this.roomToWrite()) return false;
+    return this.write('writing the reports held in memory', () => {});
+  }
+
+  /** False while the disk is full and has no room again: only a window's end is written then. */
+  private roomToWrite(): boolean {
+    return !this.condition.diskFull || this.reserve.roomAgain();
+  }
+
+  /**
+   * One transaction: what is left behind first (the reports held in memory unless told not to,
+   * a finished window's rows), then `body`. A storage failure rolls it back and is said; a bug
+   * is thrown. Success ends a bad condition, except a full disk's when it wrote in the reserve.
+   */
+  private write(what: string, body: () => void, withHeldReports = true): boolean {
+    const clearing = this.finishedRowsLeft;
+    const held = withHeldReports && this.queue.holding;
+    try {
+      this.db.transaction(() => {
+        if (held) this.queue.writeHeld();
+        if (clearing) this.deleteOpenRows();
+        body();
+      })();
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      this.condition.failed(what, error);
+      return false;
+    }
+    if (held) this.queue.heldWritten();
+    if (clearing) {
+      this.finishedRowsLeft = false;
+      this.truncateWal();
+    }
+    if (!this.reserve.released) this.condition.recovered();
+    return true;
+  }
+
+  private deleteOpenRows(): void {
+    this.deleteTokensStmt.run();
+    this.deleteWindowStmt.run();
+  }
+
+  /** Truncates the WAL; when the disk is too full for its checkpoint, the next window's end does it. */
+  private truncateWal(): void {
+    try {
+      truncateWal(this.db);
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      this.condition.failed('truncating the WAL', error);
+    }
   }
 
   private saveCursor(cursor: InputCursor): void {
@@ -159,19 +239,42 @@ export class WindowStore {
 
   /**
    * Finishes the open window in one transaction: the report goes to the outbox and the
-   * history, the window's tokens are deleted, and the cursor moves (or is cleared when the
-   * input is done). Then the WAL is truncated so no copy of a token survives in it.
+   * history (as `payload`, its one serialization), old reports leave the history, the window's
+   * tokens are deleted, and the cursor moves (or is cleared when the input is done). Then the
+   * WAL is truncated so no copy of a token survives in it.
+   *
+   * On a full disk the space reserve is given up for it. If even that is not enough, the report
+   * is held in memory and the window's rows are deleted on their own; if that fails too, they
+   * are deleted before anything else is written.
    */
-  finish(report: WindowReport, windowStartMs: number, nowMs: number, cursor: InputCursor | null): void {
-    const payload = JSON.stringify(report);
-    this.db.transaction(() => {
-      this.outbox.add(report.id, payload, nowMs);
-      this.history.add(report, windowStartMs, payload);
-      this.deleteTokensStmt.run();
-      this.deleteWindowStmt.run();
-      if (cursor === null) this.clearCursorStmt.run();
-      else this.saveCursor(cursor);
-    })();
-    truncateWal(this.db);
+  finish(report: WindowReport, payload: string, span: WindowSpan, nowMs: number, cursor: InputCursor | null, historyDays: number): FinishOutcome {
+    let pruned = 0;
+    const finishing = () => {
+      this.queue.stored.add(report.id, payload, nowMs);
+      this.history.add(report, span.startMs, payload);
+      // By the window's time, not the wall clock's: a replay of old captures keeps its history.
+      pruned = this.history.prune(historyDays, span.endMs);
+      this.deleteOpenRows();
+      this.moveCursor(cursor);
+    };
+    if (this.writeOrMakeRoom(finishing)) {
+      this.truncateWal();
+      return { storedIn: 'outbox', pruned };
+    }
+    this.queue.hold(report, payload, span.startMs, nowMs);
+    this.finishedRowsLeft = true;
+    this.write("deleting a finished window's tokens", () => this.moveCursor(cursor), false);
+    return { storedIn: 'memory', pruned: 0 };
+  }
+
+  private moveCursor(cursor: InputCursor | null): void {
+    if (cursor === null) this.clearCursorStmt.run();
+    else this.saveCursor(cursor);
+  }
+
+  /** Writes `body`; when the disk is full, gives up the space reserve and tries once more. */
+  private writeOrMakeRoom(body: () => void): boolean {
+    if (this.write("finishing a window", body)) return true;
+    return this.condition.diskFull && this.reserve.release() && this.write('finishing a window in the space reserve', body);
   }
 }
