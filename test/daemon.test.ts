@@ -176,6 +176,17 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     expect(json.broker).toMatchObject({ url: null, connected: false });
   });
 
+  it('refuses a replay pointed at its directories at once, naming its pid (exit 75), while status reads on', async () => {
+    const { pid } = (await status())!;
+    const capture = await generatedCapture(GENERATED_CAPTURES['radiotap, mixed layouts, 6 h']!);
+    const result = await runCli(['replay', capture.path, '--config', configFile, ...dirs, '--log-level', 'warn']);
+    expect(result.code).toBe(75);
+    expect(result.stderr).toBe(
+      `footfall: ${dirs[1]} (paths.state_dir) is in use by another footfall (pid ${pid}); stop that one first (the daemon: systemctl stop footfall), or give this command another --state-dir\n`,
+    );
+    expect((await status())?.window).not.toBeNull();
+  });
+
   it('footfall doctor checks the running sensor, human and --json', async () => {
     const env = { PATH: iw.path };
     const human = await new Promise<{ code: number | null; out: string }>((resolve) => {
@@ -196,7 +207,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
 
     const json = await runCli(['doctor', '--json', '--config', configFile, ...dirs], env);
     const results = (JSON.parse(json.stdout) as { results: Array<{ check: string; status: string; fix?: string }> }).results;
-    expect(results.map((r) => r.check)).toEqual(['config', 'boot bundle', 'interface', 'link type', 'capabilities', 'bluetooth', 'broker', 'clock', 'disk', 'runtime dir', 'daemon']);
+    expect(results.map((r) => r.check)).toEqual(['config', 'boot bundle', 'interface', 'link type', 'capabilities', 'bluetooth', 'broker', 'clock', 'disk', 'database', 'runtime dir', 'daemon']);
     expect(results.filter((r) => r.status !== 'pass').every((r) => typeof r.fix === 'string')).toBe(true);
   });
 

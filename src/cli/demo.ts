@@ -137,14 +137,11 @@ async function demo(options: DemoOptions): Promise<void> {
     }
   });
 
-  process.stderr.write(
-    `footfall demo: a simulated store, ${hours} h from ${new Date(startMs).toISOString().slice(0, 16)}Z at ${speed}x, ` +
-      `published to an embedded broker at ${broker.url}\n`,
-  );
   const sensor = new Sensor({
     config,
     logger,
     input: `demo:${seed}:${startMs}`,
+    inputDescription: `footfall demo --seed ${seed}`,
     timeSource: 'capture',
     publish: true,
     interactive: true,
@@ -170,6 +167,11 @@ async function demo(options: DemoOptions): Promise<void> {
   });
   try {
     await sensor.start();
+    // Once the sensor has its directories: a demo that cannot start says only why.
+    process.stderr.write(
+      `footfall demo: a simulated store, ${hours} h from ${new Date(startMs).toISOString().slice(0, 16)}Z at ${speed}x, ` +
+        `published to an embedded broker at ${broker.url}\n`,
+    );
     await sensor.captureToEnd(endMs);
     if (!interrupted) {
       await sensor.waitUntilPublished();

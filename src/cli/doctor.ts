@@ -1,6 +1,6 @@
 /**
  * `footfall doctor`: checks what a sensor needs (interface, monitor mode, capabilities,
- * Bluetooth, broker, clock, disk, runtime tmpfs, config) and says for each what fixes it.
+ * Bluetooth, broker, clock, disk, database, runtime tmpfs, config) and says for each what fixes it.
  * Exits 1 when a check fails.
  */
 import type { Command } from 'commander';
@@ -39,7 +39,7 @@ export function registerDoctorCommand(program: Command): void {
   addCommonOptions(
     program
       .command('doctor')
-      .description('check the interface, monitor mode, capabilities, Bluetooth, broker, clock, disk and config; say how to fix each')
+      .description('check the interface, monitor mode, capabilities, Bluetooth, broker, clock, disk, database and config; say how to fix each')
       .option('--json', 'machine-readable output'),
   ).action(doctor);
 }

@@ -83,6 +83,7 @@ async function replay(files: string[], options: ReplayOptions): Promise<void> {
     config,
     logger,
     input: inputFingerprint(files, checkFcs),
+    inputDescription: `footfall replay ${files.map((file) => printablePath(path.resolve(file))).join(' ')}`,
     timeSource: 'capture',
     publish: options.publish === true,
     interactive: speed !== undefined,

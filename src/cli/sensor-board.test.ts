@@ -13,6 +13,7 @@ const health = (time: string, uptime: number, outbox: number): HealthPayload => 
   outbox_depth: outbox,
   last_publish: '2026-12-07T10:00:02Z',
   clock: { synced: true, steps: 0, held_back_frames: 0 },
+  store: { state: 'ok', error: null, since: null, reports_in_memory: 0, unreadable_reports: 0 },
   versions: { footfall: '0.3.0' },
 });
 

@@ -100,6 +100,14 @@ export function describeStatus(status: DaemonStatus, history: HistoryPoint[]): s
       `${status.clock.require_sync && !clock.synced ? ' (windows held back)' : ''}, ${count(clock.held_back_frames)} frames held back, ${clock.steps} jumps`,
   );
   lines.push(`disk      ${status.disk.state_dir}: ${gigabytes(status.disk.free_bytes)} free of ${gigabytes(status.disk.total_bytes)}`);
+  const store = health.store;
+  const unreadable = store.unreadable_reports > 0 ? `; ${count(store.unreadable_reports)} unreadable reports passed over` : '';
+  lines.push(
+    store.state === 'ok'
+      ? `database  written normally${unreadable}`
+      : `database  ${store.state === 'disk_full' ? 'DISK FULL' : 'NOT WRITABLE'} since ${store.since} (${store.error}): counting and publishing from memory, ` +
+          `${count(store.reports_in_memory)} reports held in memory${unreadable}`,
+  );
   const devices = history.map((h) => h.devices ?? 0);
   lines.push(
     history.length === 0

@@ -1,7 +1,7 @@
 /** The health payload: how the sensor itself is doing, for the retained `health` topic and `footfall status`. */
 import type { SourceKind, SourceStats } from '../capture/source.js';
 import { isoSeconds } from '../count/windows.js';
-import { HEALTH_SCHEMA, type HealthPayload, type SourceHealth } from '../publish/payloads.js';
+import { HEALTH_SCHEMA, type HealthPayload, type SourceHealth, type StoreHealth } from '../publish/payloads.js';
 import type { PipelineTotals } from './pipeline.js';
 
 export interface HealthInputs {
@@ -10,6 +10,7 @@ export interface HealthInputs {
   totals: PipelineTotals;
   sources: () => ReadonlyMap<SourceKind, { state: string; stats: SourceStats }>;
   outboxDepth: () => number;
+  store: () => StoreHealth;
   lastPublish: () => string | null;
   clock: () => { synced: boolean; steps: number };
   versions: Record<string, string>;
@@ -61,6 +62,7 @@ export class HealthReporter {
       outbox_depth: inputs.outboxDepth(),
       last_publish: inputs.lastPublish(),
       clock: { synced: clock.synced, steps: clock.steps, held_back_frames: inputs.totals.heldBack },
+      store: inputs.store(),
       versions: inputs.versions,
     };
   }

@@ -19,6 +19,7 @@ const HEALTH: HealthPayload = {
   outbox_depth: 3,
   last_publish: '2026-11-22T10:00:05Z',
   clock: { synced: true, steps: 1, held_back_frames: 17 },
+  store: { state: 'ok', error: null, since: null, reports_in_memory: 0, unreadable_reports: 0 },
   versions: { footfall: '0.1.0', node: '20.20.2', 'better-sqlite3': '12.11.1' },
 };
 

@@ -8,6 +8,7 @@ import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
 import type { WindowReport } from '../publish/payloads.js';
 import { Store } from '../store/store.js';
+import { UnfinishedWindowError } from '../store/window-store.js';
 import { DEFAULT_ESTIMATORS } from '../count/estimators/index.js';
 import { wifiIeClassEstimator } from '../count/estimators/wifi-ie-class.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
@@ -51,11 +52,11 @@ class Harness {
       historyDays: 30,
       timeSource: 'capture',
       input: 'frames',
+      inputDescription: 'footfall replay frames.pcap',
       monotonicMs: () => this.seconds * 1000,
       position: () => this.position,
       privacy: this.privacy,
       windows: this.store.windows,
-      history: this.store.history,
       logger: silentLogger,
       onReport: (report) => this.reports.push(report),
       ...extra,
@@ -218,6 +219,78 @@ describe('Pipeline', () => {
       expect(second.store.outbox.depth()).toBe(3);
       second.store.close();
     }
+  });
+
+  it('never finishes, prints or publishes another input\'s open window: it refuses before reading a frame, and that input finishes it later', () => {
+    const frames = traffic();
+    const reference = new Harness(path.join(dir, 'ref'));
+    reference.pipeline.start();
+    reference.feed(frames);
+    reference.pipeline.finishInput();
+    reference.store.close();
+
+    const first = new Harness(dir);
+    first.pipeline.start();
+    first.feed(frames.slice(0, 200));
+    first.pipeline.checkpoint();
+    first.store.close();
+    expect(first.reports).toHaveLength(1);
+
+    const other = new Harness(dir, 32, { input: 'other', inputDescription: 'footfall replay other.pcap' });
+    expect(() => other.pipeline.start()).toThrow(
+      new UnfinishedWindowError(
+        `${path.join(dir, 'state')} holds the unfinished window 2026-11-22T11:00:00Z of \`footfall replay frames.pcap\`; finish it by running that again on this state directory, or give this command another one (--state-dir or paths.state_dir)`,
+      ),
+    );
+    expect(other.reports).toEqual([]);
+    expect(other.store.outbox.depth()).toBe(1);
+    expect(other.keyFiles()).toEqual(['window-20261122T110000Z.key']);
+    other.store.close();
+
+    const again = new Harness(dir);
+    const { skipFrames } = again.pipeline.start();
+    again.feed(frames, skipFrames);
+    again.pipeline.finishInput();
+    expect([...first.reports, ...again.reports].map(counts)).toEqual(reference.reports.map(counts));
+    again.store.close();
+  });
+
+  it('goes on counting when the database takes no writes: the finished report held in memory and sent from there, its key destroyed, everything written once it can be', () => {
+    const frames = traffic();
+    const reference = new Harness(path.join(dir, 'ref'));
+    reference.pipeline.start();
+    reference.feed(frames);
+    reference.pipeline.finishInput();
+    reference.store.close();
+
+    const h = new Harness(dir);
+    h.pipeline.start();
+    h.feed(frames.slice(0, 100));
+    h.store.db.pragma('query_only = ON');
+    h.feed(frames.slice(100, 200));
+    expect(h.reports).toHaveLength(1);
+    const [first] = h.reports;
+    expect(h.store.health()).toMatchObject({ state: 'failing', reports_in_memory: 1, since: expect.any(String) });
+    const held = h.store.queue.oldest()!;
+    expect(held.seq).toBeLessThan(0);
+    expect(held.payload).toBe(JSON.stringify(first));
+    expect(h.store.queue.depth()).toBe(1);
+    expect(h.keyFiles()).toEqual(['window-20261122T110000Z.key']);
+
+    h.store.db.pragma('query_only = OFF');
+    h.feed(frames.slice(200, 250));
+    h.pipeline.checkpoint();
+    expect(h.store.health()).toMatchObject({ state: 'ok', reports_in_memory: 0 });
+    expect(h.store.outbox.oldest()!.payload).toBe(held.payload);
+    expect(h.store.history.recent(5).map((r) => r.id)).toEqual([first!.id]);
+    // A crash now: the restart continues the second window with its own tokens only.
+    h.store.close();
+    const resumed = new Harness(dir);
+    const { skipFrames } = resumed.pipeline.start();
+    resumed.feed(frames, skipFrames);
+    resumed.pipeline.finishInput();
+    expect([...h.reports, ...resumed.reports].map(counts)).toEqual(reference.reports.map(counts));
+    resumed.store.close();
   });
 
   it('gives the open window\'s counts so far for the live topic', () => {

@@ -15,8 +15,7 @@ import type { Logger } from '../log/logger.js';
 import type { Observation, ObservationSink } from '../privacy/observation.js';
 import type { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { LIVE_SCHEMA, type LivePayload, type WindowReport } from '../publish/payloads.js';
-import type { ReportHistory } from '../store/history.js';
-import type { WindowStore } from '../store/window-store.js';
+import type { FinishOutcome, InputCursor, WindowStore } from '../store/window-store.js';
 import { isoSeconds } from '../count/windows.js';
 
 export interface PipelineOptions {
@@ -35,6 +34,7 @@ export interface PipelineOptions {
    * checkpoint is one transaction, so this bounds the pause it makes in the event loop.
    */
   checkpointMaxEntries?: number;
+  /** Reports stay in the local history this many days after their window ended. */
   historyDays: number;
   /**
    * `capture`: time comes from the frames (replay, demo), and a restarted run continues
@@ -45,11 +45,12 @@ export interface PipelineOptions {
   monotonicMs?: () => number;
   /** Identifies the input, so a restart continues only a window of the same input. */
   input: string;
+  /** The input as an operator runs it (`footfall replay FILE...`): named when another input meets its open window. */
+  inputDescription: string;
   /** Frames read from the input so far (the source's position), for the resume cursor. */
   position: () => number;
   privacy: Pseudonymizer;
   windows: WindowStore;
-  history: ReportHistory;
   /**
    * Whether a source can hear frames now (looked at when a window opens and at every tick); a
    * window reports only the sources that listened in it. Default: every source always listens.
@@ -107,31 +108,25 @@ export class Pipeline implements ObservationSink {
   start(): { skipFrames: number } {
     const { options } = this;
     options.privacy.connect(this);
-    const cursor = options.windows.cursor();
-    const sameInput = cursor?.input === options.input;
-    const saved = options.windows.load();
+    // Throws, before a frame is read, when the window left open is another input's.
+    const { window: saved, position } = options.windows.resume(options.input);
     if (saved !== undefined) {
       const tally = new WindowTally(saved.span, options.sources);
       tally.restore(saved.counters, saved.entries);
-      if (sameInput) {
-        tally.restarts++;
-        this.open = tally;
-        this.resumePending = true;
-        const { origin } = options.privacy.beginWindow(saved.span.startMs);
-        options.logger.info('continuing the open window', { window: isoSeconds(saved.span.startMs), restarts: tally.restarts });
-        if (origin !== 'continued') {
-          options.logger.warn(
-            "the open window's key was lost (runtime directory cleared?); devices seen before and after this restart count twice in it",
-          );
-        }
-      } else {
-        options.logger.warn('finishing a window left open by another input as partial', { window: isoSeconds(saved.span.startMs) });
-        this.finishReport(tally, true, tally.lastTimeMs, null);
+      tally.restarts++;
+      this.open = tally;
+      this.resumePending = true;
+      const { origin } = options.privacy.beginWindow(saved.span.startMs);
+      options.logger.info('continuing the open window', { window: isoSeconds(saved.span.startMs), restarts: tally.restarts });
+      if (origin !== 'continued') {
+        options.logger.warn(
+          "the open window's key was lost (runtime directory cleared?); devices seen before and after this restart count twice in it",
+        );
       }
     }
     const stale = options.privacy.destroyStaleKeys();
     if (stale > 0) options.logger.info('destroyed keys of windows that ended', { keys: stale });
-    return { skipFrames: sameInput ? cursor.position : 0 };
+    return { skipFrames: position };
   }
 
   advanceTo(timeMs: number): boolean {
@@ -280,15 +275,25 @@ export class Pipeline implements ObservationSink {
   }
 
   /** Input frames fully counted: the frame being handed over is read but not counted yet. */
-  private cursor() {
-    return { input: this.options.input, position: this.options.position() - (this.inFrame ? 1 : 0) };
+  private cursor(): InputCursor {
+    const { input, inputDescription: description, position } = this.options;
+    return { input, description, position: position() - (this.inFrame ? 1 : 0) };
   }
 
+  /**
+   * Saves the open window (and writes the reports held in memory, if the database could not
+   * take them before). A checkpoint that cannot be written leaves its entries changed, for the
+   * next one: the window goes on in memory.
+   */
   private saveCheckpoint(): void {
     const open = this.open;
-    if (open === null) return;
-    this.options.windows.checkpoint(open.span, open.counters(), open.takeDirty(), this.cursor());
     this.lastCheckpointMs = this.monotonicMs();
+    if (open === null) {
+      this.options.windows.writeHeld();
+      return;
+    }
+    const changed = open.takeDirty();
+    if (!this.options.windows.checkpoint(open.span, open.counters(), changed, this.cursor())) open.returnDirty(changed);
   }
 
   private report(tally: WindowTally, partial: boolean, capturedUntilMs: number): WindowReport {
@@ -296,12 +301,18 @@ export class Pipeline implements ObservationSink {
     return buildReport(tally, { sensor: sensorId, zones, tokenBits, estimators, minCount, partial, capturedUntilMs, clockSynced: this.clockSyncedInWindow });
   }
 
-  private finishReport(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: { input: string; position: number } | null): void {
+  private finishReport(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: InputCursor | null): void {
     const report = this.report(tally, partial, capturedUntilMs);
-    this.options.windows.finish(report, tally.span.startMs, Date.now(), cursor);
-    this.options.privacy.endWindow(tally.span.startMs);
-    const pruned = this.options.history.prune(this.options.historyDays, tally.span.endMs);
-    if (pruned > 0) this.options.logger.debug('old reports removed from the history', { reports: pruned });
+    // The report's one serialization: every copy of it sent or kept is these bytes.
+    const payload = JSON.stringify(report);
+    let outcome: FinishOutcome;
+    try {
+      outcome = this.options.windows.finish(report, payload, tally.span, Date.now(), cursor, this.options.historyDays);
+    } finally {
+      // The key goes at the window's end whatever became of the report.
+      this.options.privacy.endWindow(tally.span.startMs);
+    }
+    if (outcome.pruned > 0) this.options.logger.debug('old reports removed from the history', { reports: outcome.pruned });
     this.previousEndMs = tally.span.endMs;
     this.totals.reports++;
     this.options.logger.info(partial ? 'partial window finished' : 'window finished', {
@@ -312,6 +323,7 @@ export class Pipeline implements ObservationSink {
       ble_frames: report.ble?.frames,
       ble_addresses: report.ble?.addresses,
       ble_devices: report.ble?.devices,
+      held_in_memory: outcome.storedIn === 'memory' ? true : undefined,
     });
     this.options.onReport?.(report);
   }

@@ -15,6 +15,9 @@ import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
 import type { MqttPublisher, PublisherState } from '../publish/mqtt-publisher.js';
 import type { HealthPayload, LivePayload, WindowReport } from '../publish/payloads.js';
+import { makeStateDirectory } from '../store/database.js';
+import { DirectoryLock } from '../store/directory-lock.js';
+import { isOutOfSpace } from '../store/storage-condition.js';
 import { Store } from '../store/store.js';
 import { HealthReporter } from './health.js';
 import { MetricsTextfile } from './metrics-textfile.js';
@@ -25,6 +28,8 @@ export interface SensorOptions {
   logger: Logger;
   /** Identifies the input (replayed files, `live`), so a restart continues only its own window. */
   input: string;
+  /** The input as an operator runs it, named to another input that meets its open window (default: the daemon's). */
+  inputDescription?: string;
   /** `capture`: frame timestamps are the clock (replay, demo); `wall`: the system clock (the daemon). */
   timeSource: 'capture' | 'wall';
   /** Publish to `mqtt.url` (which must be set). */
@@ -57,6 +62,12 @@ export interface SensorSnapshot {
   publisher: PublisherState | undefined;
 }
 
+/** A directory on a full file system, where the sensor cannot even start (EX_IOERR). */
+export class OutOfSpaceError extends Error {
+  override readonly name = 'OutOfSpaceError';
+  readonly exitCode = 74;
+}
+
 /** A directory the sensor cannot use: an operator's fix, not a bug (EX_CANTCREAT). */
 export class DirectoryError extends Error {
   override readonly name = 'DirectoryError';
@@ -68,6 +79,7 @@ function openOrExplain<T>(key: string, dir: string, open: () => T): T {
     return open();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (isOutOfSpace(error)) throw new OutOfSpaceError(`the file system of ${dir} (${key}) is full (${code}); free space on it (footfall doctor shows how much), then start again`);
     if (code === undefined || !['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOENT', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'].includes(code)) throw error;
     throw new DirectoryError(`cannot use ${dir} (${code}); give a writable directory in ${key} or its command-line flag`);
   }
@@ -81,6 +93,8 @@ const TICK_MS = 1000;
 const LATE_FRAME_GRACE_MS = 2000;
 
 export class Sensor {
+  /** This process's hold on the state and runtime directories, for its whole life. */
+  private locks: DirectoryLock[] = [];
   private store: Store | undefined;
   private privacy: Pseudonymizer | undefined;
   /** Where the sources deliver: the Pseudonymizer, behind the tap that `footfall calibrate` listens on. */
@@ -116,9 +130,16 @@ export class Sensor {
       runtime_dir: config.paths.runtime_dir,
       publish: this.options.publish,
     });
-    const store = (this.store = openOrExplain('paths.state_dir', config.paths.state_dir, () => Store.open(config.paths.state_dir)));
-    const keys = new WindowKeyStore(config.paths.runtime_dir, logger.child('privacy'));
-    openOrExplain('paths.runtime_dir', config.paths.runtime_dir, () => keys.prepare());
+    const stateDir = config.paths.state_dir;
+    const runtimeDir = config.paths.runtime_dir;
+    // Both directories are this process's alone before anything in them is read or changed: a
+    // second writer would finish this one's window or destroy its key.
+    openOrExplain('paths.state_dir', stateDir, () => makeStateDirectory(stateDir));
+    this.locks.push(openOrExplain('paths.state_dir', stateDir, () => DirectoryLock.acquire(stateDir, { key: 'paths.state_dir', flag: '--state-dir' })));
+    const keys = new WindowKeyStore(runtimeDir, logger.child('privacy'));
+    openOrExplain('paths.runtime_dir', runtimeDir, () => keys.prepare());
+    this.locks.push(openOrExplain('paths.runtime_dir', runtimeDir, () => DirectoryLock.acquire(runtimeDir, { key: 'paths.runtime_dir', flag: '--runtime-dir' })));
+    const store = (this.store = openOrExplain('paths.state_dir', stateDir, () => Store.open(stateDir, { logger: logger.child('store') })));
     const ignore = new IgnoreList(config.capture.ignore);
     if (ignore.size > 0) logger.debug('ignoring devices (capture.ignore)', { entries: ignore.size });
     const privacy = (this.privacy = new Pseudonymizer({
@@ -143,6 +164,7 @@ export class Sensor {
       requireSync: this.options.requireSync,
       timeSource: this.options.timeSource,
       input: this.options.input,
+      inputDescription: this.options.inputDescription ?? 'footfall run',
       position: () => this.sources.reduce((frames, source) => frames + source.stats().frames, 0),
       listening: (kind) => {
         const source = this.sources.find((s) => s.kind === kind);
@@ -150,7 +172,6 @@ export class Sensor {
       },
       privacy,
       windows: store.windows,
-      history: store.history,
       logger: logger.child('pipeline'),
       onReport: (report) => {
         this.options.onReport?.(report);
@@ -167,7 +188,8 @@ export class Sensor {
       startedAtMs,
       totals: pipeline.totals,
       sources: () => new Map(sources.map((source) => [source.kind, { state: this.stopped ? 'stopped' : (source.state?.() ?? 'capturing'), stats: source.stats() }])),
-      outboxDepth: () => store.outbox.depth(),
+      outboxDepth: () => store.queue.depth(),
+      store: () => store.health(),
       lastPublish: () => this.publisher?.state().lastPublish ?? null,
       clock: () => this.clock,
       versions: { ...this.options.versions, sqlite: store.sqliteVersion() },
@@ -185,7 +207,7 @@ export class Sensor {
       this.publisher = new MqttPublisher({
         mqtt: { ...config.mqtt, url },
         sensorId: config.sensor.id,
-        outbox: store.outbox,
+        outbox: store.queue,
         live: () => pipeline.live(this.options.timeSource === 'wall' ? Date.now() : undefined),
         health: () => health.payload(),
         privacy: () => privacyManifest(this.liveConfig, this.options.versions.footfall ?? 'unknown'),
@@ -201,7 +223,7 @@ export class Sensor {
         logger: logger.child('mqtt'),
       });
       await this.publisher.start();
-      if (store.outbox.depth() > 0) this.publisher.notify();
+      if (store.queue.depth() > 0) this.publisher.notify();
     }
 
     if (this.options.timeSource === 'wall') {
@@ -296,8 +318,9 @@ export class Sensor {
     await this.publisher?.waitUntilDrained();
   }
 
+  /** Reports not yet acknowledged by a broker: in the outbox, or held in memory. */
   outboxDepth(): number {
-    return this.store?.outbox.depth() ?? 0;
+    return this.store?.queue.depth() ?? 0;
   }
 
   /**
@@ -317,5 +340,6 @@ export class Sensor {
     await this.publisher?.stop();
     this.metrics?.stop();
     this.store?.close();
+    for (const lock of this.locks) lock.release();
   }
 }

@@ -213,6 +213,15 @@ export class WindowTally {
     return taken;
   }
 
+  /** Entries taken for a checkpoint that failed: they count as changed again, for the next one. */
+  returnDirty(entries: readonly TokenEntry[]): void {
+    for (const entry of entries) {
+      if (entry.dirty) continue;
+      entry.dirty = true;
+      this.dirty.push(entry);
+    }
+  }
+
   counters(): TallyCounters {
     const frames: TallyCounters['frames'] = {};
     const malformed: TallyCounters['malformed'] = {};

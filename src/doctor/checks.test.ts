@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bluetoothAdapterPresence, effectiveCapabilities, mountOf } from './checks.js';
+import { loadConfig } from '../config/load.js';
+import { StatusFileWriter, type DaemonStatus } from '../core/status-file.js';
+import type { StoreHealth } from '../publish/payloads.js';
+import { bluetoothAdapterPresence, checkDatabase, effectiveCapabilities, mountOf } from './checks.js';
 
 const MOUNTS = `sysfs /sys sysfs rw 0 0
 /dev/mmcblk0p2 / ext4 rw,noatime 0 0
@@ -50,5 +53,27 @@ describe('bluetoothAdapterPresence', () => {
     expect(bluetoothAdapterPresence('hci0', switchedOff)).toBe('blocked by rfkill (hard)');
     const usable = sysTree({ 'class/bluetooth/hci0/rfkill3/soft': '0\n', 'class/bluetooth/hci0/rfkill3/hard': '0\n', 'class/bluetooth/hci0/address': '' });
     expect(bluetoothAdapterPresence('hci0', usable)).toBe('present');
+  });
+});
+
+describe('checkDatabase', () => {
+  it('fails, saying what to free, while the running daemon cannot write its database for a full disk', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-doctor-'));
+    try {
+      const runtime = path.join(root, 'run');
+      fs.mkdirSync(runtime);
+      const store: StoreHealth = { state: 'disk_full', error: 'database or disk is full', since: '2026-11-22T10:04:05Z', reports_in_memory: 2, unreadable_reports: 0 };
+      const status = { pid: process.pid, updated_at: new Date().toISOString(), health: { store } } as DaemonStatus;
+      new StatusFileWriter(runtime, () => status).write();
+      const config = loadConfig({ file: '/nonexistent', fileExplicit: false, env: {}, flags: { 'paths.state_dir': path.join(root, 'state'), 'paths.runtime_dir': runtime } });
+      expect(await checkDatabase(config)).toEqual({
+        check: 'database',
+        status: 'fail',
+        message: `the daemon cannot write ${path.join(root, 'state', 'footfall.db')} since 2026-11-22T10:04:05Z (database or disk is full): it counts and publishes from memory, 2 reports held there`,
+        fix: `free space on the file system of ${path.join(root, 'state')} (df -h ${path.join(root, 'state')}); footfall writes what it holds as soon as there is room`,
+      });
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -4,10 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { Config } from '../config/schema.js';
 import { commandSucceeds } from '../core/clock.js';
 import { diskSpace, readStatus } from '../core/status-file.js';
 import { checkBootBundle } from '../fleet/boot-bundle.js';
+import { DATABASE_FILE, isDamage, quickCheck } from '../store/database.js';
+import { DAMAGED_SUFFIX } from '../store/recovery.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -107,6 +110,56 @@ export const checkDisk: Check = async (config) => {
   if (free < MIN_FREE_BYTES) return fail('disk', text, `free space on the file system of ${dir} (journalctl --vacuum-size=100M, remove old files)`);
   if (free < LOW_FREE_BYTES) return warn('disk', text, `free space on the file system of ${dir}`);
   return pass('disk', text);
+};
+
+/** What quick_check finds in the database, read-only (the daemon may be writing it), or why it cannot look. */
+function databaseFindings(file: string): string[] | { problem: string } {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return quickCheck(db);
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    if (isDamage(error)) return [(error as Error).message];
+    return { problem: (error as { code?: string }).code ?? (error as Error).message };
+  }
+}
+
+export const checkDatabase: Check = async (config) => {
+  const dir = config.paths.state_dir;
+  const file = path.join(dir, DATABASE_FILE);
+  const reading = readStatus(config.paths.runtime_dir);
+  const store = reading.running ? reading.status.health.store : undefined;
+  if (store !== undefined && store.state !== 'ok') {
+    return fail(
+      'database',
+      `the daemon cannot write ${file} since ${store.since} (${store.error}): it counts and publishes from memory, ${store.reports_in_memory} reports held there`,
+      store.state === 'disk_full'
+        ? `free space on the file system of ${dir} (df -h ${dir}); footfall writes what it holds as soon as there is room`
+        : 'check the storage (dmesg), then restart footfall (systemctl restart footfall)',
+    );
+  }
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (stat !== undefined && !stat.isFile()) {
+    return fail('database', `${file} is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}, where footfall keeps its database`, `move it away (mv ${file} ${file}.moved); footfall makes its database there at start`);
+  }
+  const damaged = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.startsWith(`${DATABASE_FILE}${DAMAGED_SUFFIX}`) && !/-(wal|shm)$/.test(name)).sort() : [];
+  if (damaged.length > 0) {
+    return fail(
+      'database',
+      `footfall found its database damaged and set it aside as ${path.join(dir, damaged.at(-1)!)}${damaged.length > 1 ? ` (and ${damaged.length - 1} earlier)` : ''}; what could be read of its waiting reports went on in a new one`,
+      `check the storage (dmesg; an SD card that damages files is failing: replace it), then remove the damaged copies: rm ${path.join(dir, `${DATABASE_FILE}${DAMAGED_SUFFIX}`)}*`,
+    );
+  }
+  if (stat === undefined) return pass('database', `${file} does not exist yet: footfall makes it at start`);
+  const findings = databaseFindings(file);
+  if ('problem' in findings) return warn('database', `cannot read ${file} (${findings.problem})`, 'run footfall doctor as root, or as the daemon\'s user');
+  if (findings.length > 0) {
+    return fail('database', `${file} is damaged: ${findings[0]}`, 'restart footfall (systemctl restart footfall): it sets the damaged file aside and carries its waiting reports over');
+  }
+  return pass('database', `${file} is intact (quick_check)`);
 };
 
 /** The mount whose mount point holds `dir` (the longest matching prefix in /proc/mounts). */
@@ -226,6 +279,7 @@ export const ALL_CHECKS: readonly Check[] = [
   checkBroker,
   checkClock,
   checkDisk,
+  checkDatabase,
   checkRuntimeDir,
   checkDaemon,
 ];

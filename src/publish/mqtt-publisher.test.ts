@@ -73,6 +73,7 @@ function makeHealth(i: number): HealthPayload {
     outbox_depth: 0,
     last_publish: null,
     clock: { synced: true, steps: 0, held_back_frames: 0 },
+    store: { state: 'ok', error: null, since: null, reports_in_memory: 0, unreadable_reports: 0 },
     versions: { footfall: '0.1.0' },
   };
 }

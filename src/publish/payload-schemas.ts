@@ -155,6 +155,17 @@ export const HEALTH_JSON_SCHEMA = objectSchema<HealthPayload>(
       },
       {},
     ),
+    store: objectSchema<HealthPayload['store']>(
+      'Whether the database takes writes. While it is not `ok`, counting and publishing go on from memory.',
+      {
+        state: { type: 'string', enum: ['ok', 'disk_full', 'failing'], description: '`disk_full`: its file system has no room; `failing`: an I/O error or a damaged file.' },
+        error: { type: ['string', 'null'], description: 'The last write error while it is not ok; null when ok.' },
+        since: { ...UTC_TIME, type: ['string', 'null'], description: 'When it stopped being ok; null when ok.' },
+        reports_in_memory: count('Finished reports kept in memory because they could not be written yet.'),
+        unreadable_reports: count('Rows of the outbox that cannot be read (a damaged page), passed over.'),
+      },
+      {},
+    ),
     versions: mapSchema('Versions of footfall and of what it runs on (node, sqlite, ...), by name.', { type: 'string' }),
   },
   {},

@@ -61,6 +61,13 @@ export const FULL_HEALTH: HealthPayload = {
   outbox_depth: 0,
   last_publish: '2026-11-22T10:00:05.331Z',
   clock: { synced: true, steps: 0, held_back_frames: 0 },
+  store: { state: 'disk_full', error: 'database or disk is full', since: '2026-11-22T10:20:00Z', reports_in_memory: 1, unreadable_reports: 0 },
   versions: { footfall: '0.1.0', node: '20.20.2' },
 };
-export const MINIMAL_HEALTH: HealthPayload = { ...FULL_HEALTH, sources: {}, last_publish: null, versions: {} };
+export const MINIMAL_HEALTH: HealthPayload = {
+  ...FULL_HEALTH,
+  sources: {},
+  last_publish: null,
+  store: { state: 'ok', error: null, since: null, reports_in_memory: 0, unreadable_reports: 0 },
+  versions: {},
+};

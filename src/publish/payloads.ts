@@ -98,6 +98,22 @@ export interface SourceHealth {
   dropped: number;
 }
 
+/**
+ * Whether the database takes writes. `disk_full`: its file system has no room; `failing`: an
+ * I/O error or a damaged file. While it is not `ok`, counting and publishing go on from memory.
+ */
+export interface StoreHealth {
+  state: 'ok' | 'disk_full' | 'failing';
+  /** The last write error while it is not ok; null when ok. */
+  error: string | null;
+  /** When it stopped being ok; null when ok. */
+  since: string | null;
+  /** Finished reports kept in memory because they could not be written yet. */
+  reports_in_memory: number;
+  /** Rows of the outbox that cannot be read (a damaged page), passed over. */
+  unreadable_reports: number;
+}
+
 /** Topic `health`, QoS 1, retained. */
 export interface HealthPayload {
   schema: typeof HEALTH_SCHEMA;
@@ -110,6 +126,7 @@ export interface HealthPayload {
   last_publish: string | null;
   /** Whether the clock is synchronized, how often it jumped, and frames not counted while it was not. */
   clock: { synced: boolean; steps: number; held_back_frames: number };
+  store: StoreHealth;
   versions: Record<string, string>;
 }
 

@@ -60,24 +60,69 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE open_tokens ADD COLUMN rssi_sum REAL NOT NULL DEFAULT 0;
    ALTER TABLE open_tokens ADD COLUMN rssi_count INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE open_tokens ADD COLUMN channels INTEGER NOT NULL DEFAULT 0;`,
+  // The input as an operator would run it again, to say whose window is left unfinished.
+  `ALTER TABLE input_cursor ADD COLUMN description TEXT NOT NULL DEFAULT '';`,
 ];
 
-/** A database this footfall cannot use as it is (EX_DATAERR): the operator decides what to do. */
+/** A database this footfall cannot use as it is (EX_DATAERR by default): the operator decides what to do. */
 export class DatabaseError extends Error {
   override readonly name = 'DatabaseError';
-  readonly exitCode = 65;
+  constructor(
+    message: string,
+    readonly exitCode = 65,
+  ) {
+    super(message);
+  }
 }
 
-export function openDatabase(stateDir: string): Db {
+/** SQLite found the database file damaged: it is set aside and a fresh one made (see recovery.ts). */
+export class DamagedDatabaseError extends Error {
+  override readonly name = 'DamagedDatabaseError';
+}
+
+/** Errors by which SQLite says a file is damaged or not a database at all. */
+export function isDamage(error: unknown): boolean {
+  return /^SQLITE_(CORRUPT|NOTADB)/.test((error as { code?: string } | null)?.code ?? '');
+}
+
+/** Makes the state directory, readable by the daemon's group (operators running `footfall status`). */
+export function makeStateDirectory(stateDir: string): void {
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+}
+
+/** What SQLite's quick_check finds wrong with the open database; empty when nothing. */
+export function quickCheck(db: Db): string[] {
+  const findings = db.pragma('quick_check') as Array<{ quick_check: string }>;
+  return findings.map((row) => row.quick_check).filter((finding) => finding !== 'ok');
+}
+
+/**
+ * Opens (creating and migrating as needed) the database in `stateDir`, after a quick_check.
+ * Throws DamagedDatabaseError when it is damaged, DatabaseError when something else is in its
+ * place or a newer footfall wrote it.
+ */
+export function openDatabase(stateDir: string): Db {
+  makeStateDirectory(stateDir);
   const file = path.join(stateDir, DATABASE_FILE);
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (stat !== undefined && !stat.isFile()) {
+    throw new DatabaseError(`${file} is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}, where footfall keeps its database; move it away`, 73);
+  }
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('secure_delete = ON');
-  db.pragma('foreign_keys = ON');
-  migrate(db, file);
-  return db;
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('secure_delete = ON');
+    db.pragma('foreign_keys = ON');
+    const findings = quickCheck(db);
+    if (findings.length > 0) throw new DamagedDatabaseError(findings[0]);
+    migrate(db, file);
+    return db;
+  } catch (error) {
+    if (db.open) db.close();
+    if (isDamage(error)) throw new DamagedDatabaseError((error as Error).message);
+    throw error;
+  }
 }
 
 function migrate(db: Db, file: string): void {

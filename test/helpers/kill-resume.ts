@@ -11,9 +11,9 @@ const counts = (report: WindowReport) => ({ ...report, quality: undefined });
  * Replays `file` (at least three windows long) at 600× (an hour in 6 s) with a checkpoint every
  * second, kills it with -9 in the middle of its second window, after it was checkpointed a few
  * times, and replays it again with the same directories under `dir`: the two runs' reports must
- * be an uninterrupted run's.
+ * be an uninterrupted run's. `whileKilled` runs in between, given the directories' flags.
  */
-export async function expectKilledReplayToResume(file: string, dir: string): Promise<void> {
+export async function expectKilledReplayToResume(file: string, dir: string, whileKilled?: (dirs: string[]) => Promise<void>): Promise<void> {
   const reference = jsonLines<WindowReport>((await runCli(['replay', file, '--log-level', 'warn'])).stdout);
   expect(reference.length).toBeGreaterThan(2);
 
@@ -26,6 +26,7 @@ export async function expectKilledReplayToResume(file: string, dir: string): Pro
   expect(killed.signal).toBe('SIGKILL');
   const before = jsonLines<WindowReport>(killed.stdout);
   expect(before.length).toBe(1);
+  await whileKilled?.(dirs);
 
   const second = await runCli(['replay', file, ...dirs, '--log-level', 'info']);
   expect(second.code).toBe(0);

@@ -32,7 +32,11 @@ export interface Leak {
   form: string;
 }
 
-/** Every file under `dir`, recursively, as named buffers. */
+/**
+ * Every file under `dir`, recursively, as named buffers. A file of zeros alone (the database's
+ * space reserve) holds no address, and is given as one zero byte: searching megabytes of it for
+ * every form of thousands of addresses would take minutes.
+ */
 export function filesUnder(dir: string): Array<{ name: string; data: Buffer }> {
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -40,7 +44,8 @@ export function filesUnder(dir: string): Array<{ name: string; data: Buffer }> {
     .filter((entry) => entry.isFile())
     .map((entry) => {
       const file = path.join(entry.parentPath, entry.name);
-      return { name: file, data: fs.readFileSync(file) };
+      const data = fs.readFileSync(file);
+      return { name: file, data: data.length > 0 && data.every((byte) => byte === 0) ? Buffer.alloc(1) : data };
     });
 }
 
