@@ -4,12 +4,13 @@
  * what it can tell). `--once` prints the snapshot the retained messages give and exits. The
  * broker, TLS and credentials are the config's `mqtt.*`, as the daemon uses them.
  */
-import { connect, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { isoSeconds } from '../count/windows.js';
+import { connectOnce } from '../publish/broker-probe.js';
 import { displayUrl } from '../publish/broker-url.js';
-import { credentialOptions, type MqttSettings } from '../publish/mqtt-publisher.js';
+import type { MqttSettings } from '../publish/mqtt-publisher.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
 import { EXIT, OperatorError } from './errors.js';
 import { describeBoard, SensorBoard, WATCHED_TOPICS, type BoardSnapshot } from './sensor-board.js';
@@ -22,7 +23,6 @@ interface WatchOptions extends CommonOptions {
   json?: boolean;
 }
 
-const CONNECT_TIMEOUT_MS = 5000;
 /**
  * The retained messages follow the subscription's acknowledgement at once; they are taken to be
  * all in when none has come for this long (or MAX_SETTLE_MS has passed).
@@ -34,36 +34,19 @@ const REDRAW_MS = 250;
 const RECONNECT_MS = 2000;
 
 /** Connects once, without retrying; a refusal is the operator's to fix, in one line. */
-async function connectOnce(settings: MqttSettings): Promise<MqttClient> {
-  let credentials;
+async function connectToBroker(settings: MqttSettings): Promise<MqttClient> {
+  let attempt;
   try {
-    credentials = await credentialOptions(settings);
+    attempt = await connectOnce(settings, {
+      clientId: `footfall-watch-${process.pid}-${Math.random().toString(16).slice(2, 10)}`,
+      clean: true,
+      keepalive: settings.keepalive_seconds,
+    });
   } catch (error) {
     throw new OperatorError((error as Error).message, EXIT.config);
   }
-  const client = connect(settings.url, {
-    ...credentials,
-    clientId: `footfall-watch-${process.pid}-${Math.random().toString(16).slice(2, 10)}`,
-    clean: true,
-    keepalive: settings.keepalive_seconds,
-    reconnectPeriod: 0,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-  });
-  const problem = await new Promise<string | undefined>((resolve) => {
-    const timer = setTimeout(() => resolve(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`), CONNECT_TIMEOUT_MS + 500);
-    const settle = (result: string | undefined) => {
-      clearTimeout(timer);
-      resolve(result);
-    };
-    client.once('connect', () => settle(undefined));
-    client.once('error', (error) => settle(error.message));
-    client.once('close', () => settle('the connection was closed'));
-  });
-  if (problem !== undefined) {
-    await client.endAsync(true);
-    throw new OperatorError(`cannot connect to the broker ${displayUrl(settings.url)}: ${problem}`, EXIT.unavailable);
-  }
-  return client;
+  if (attempt.problem !== undefined) throw new OperatorError(`cannot connect to the broker ${displayUrl(settings.url)}: ${attempt.problem}`, EXIT.unavailable);
+  return attempt.client;
 }
 
 /** Subscribes to every sensor's topics; a topic the broker refuses is named in one line. */
@@ -105,7 +88,7 @@ async function watch(options: WatchOptions): Promise<void> {
   }
   const prefix = config.mqtt.topic_prefix;
   const board = new SensorBoard(prefix);
-  const client = await connectOnce({ ...config.mqtt, url });
+  const client = await connectToBroker({ ...config.mqtt, url });
   let connected = true;
   // A connection lost later shows as such in the view (or ends --once with what it has).
   client.on('error', () => {});

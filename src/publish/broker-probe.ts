@@ -1,25 +1,19 @@
-/** One connection attempt to the configured broker, with its credentials, for `footfall doctor`. */
-import { connect } from 'mqtt';
+/** One connection attempt to the configured broker, with its credentials, without retrying: for `footfall doctor` and `footfall watch`. */
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { credentialOptions, type MqttSettings } from './mqtt-publisher.js';
 
-const PROBE_TIMEOUT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 5000;
 
-/** Resolves undefined when the broker accepted the connection, or what went wrong. */
-export async function probeBroker(settings: MqttSettings): Promise<string | undefined> {
-  let options;
-  try {
-    options = await credentialOptions(settings);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  const client = connect(settings.url, {
-    ...options,
-    clientId: `footfall-doctor-${process.pid}`,
-    reconnectPeriod: 0,
-    connectTimeout: PROBE_TIMEOUT_MS,
-  });
-  const outcome = await new Promise<string | undefined>((resolve) => {
-    const timer = setTimeout(() => resolve(`no answer within ${PROBE_TIMEOUT_MS / 1000} s`), PROBE_TIMEOUT_MS + 500);
+/**
+ * Connects once with `settings`' credentials and `options`: the client, and what went wrong
+ * (undefined when the broker accepted; the client is then ended). A credential file that cannot
+ * be read rejects, naming its setting.
+ */
+export async function connectOnce(settings: MqttSettings, options: IClientOptions): Promise<{ client: MqttClient; problem: string | undefined }> {
+  const credentials = await credentialOptions(settings);
+  const client = connect(settings.url, { ...credentials, ...options, reconnectPeriod: 0, connectTimeout: CONNECT_TIMEOUT_MS });
+  const problem = await new Promise<string | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`), CONNECT_TIMEOUT_MS + 500);
     const settle = (result: string | undefined) => {
       clearTimeout(timer);
       resolve(result);
@@ -28,6 +22,18 @@ export async function probeBroker(settings: MqttSettings): Promise<string | unde
     client.once('error', (error) => settle(error.message));
     client.once('close', () => settle('the connection was closed'));
   });
-  await client.endAsync(true);
-  return outcome;
+  if (problem !== undefined) await client.endAsync(true);
+  return { client, problem };
+}
+
+/** Resolves undefined when the broker accepted the connection, or what went wrong. */
+export async function probeBroker(settings: MqttSettings): Promise<string | undefined> {
+  let attempt;
+  try {
+    attempt = await connectOnce(settings, { clientId: `footfall-doctor-${process.pid}` });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  await attempt.client.endAsync(true);
+  return attempt.problem;
 }
