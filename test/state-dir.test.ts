@@ -13,7 +13,7 @@ import type { HealthPayload, WindowReport } from '../src/publish/payloads.js';
 import { jsonLines, runCli, startCli, type CliResult } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
 import { expectKilledReplayToResume } from './helpers/kill-resume.js';
-import { MqttTestBed, type ReceivedMessage } from './helpers/mosquitto.js';
+import { freePort, MqttTestBed, type ReceivedMessage } from './helpers/mosquitto.js';
 import { fillUp, mountTmpfs, tmpfsUnavailable } from './helpers/tmpfs.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-state-dir-'));
@@ -185,5 +185,34 @@ describe.skipIf(noTmpfs !== undefined)(`a full disk${noTmpfs ? ` (skipped: ${noT
     fillUp(disk);
     const state = path.join(disk, 'state');
     expectOneLineError(await runCli(['replay', capture.path, '--state-dir', state]), 74, new RegExp(`^footfall: the file system of ${state} \\(paths\\.state_dir\\) is full \\(\\w+\\); free space on it \\(footfall doctor shows how much\\), then start again$`));
+  });
+});
+
+describe('a run that stops with reports unsent', () => {
+  const bed = new MqttTestBed();
+  afterEach(() => bed.cleanUp());
+
+  it('replay --publish stopped while the broker is away exits 75, keeps its temporary state directory and says how to send them; that command sends them', async () => {
+    const capture = await generatedCapture(MORNING);
+    const port = await freePort();
+    const env = { FOOTFALL_MQTT_URL: `mqtt://127.0.0.1:${port}`, FOOTFALL_SENSOR_ID: 'unsent' };
+    const running = startCli(['replay', '--publish', capture.path, '--log-level', 'error'], env);
+    const printed = (await running.waitForLines(6)).map((line) => (JSON.parse(line) as WindowReport).id);
+    running.child.kill('SIGTERM');
+    const result = await running.done;
+    expectOneLineError(result, 75, /^footfall: stopped with 6 report\(s\) the broker has not acknowledged; they are kept in the temporary state directory \S+, and `footfall replay --publish --state-dir \S+ \S+` sends them$/);
+    const [, kept, resend] = /directory (\S+), and `(.*)` sends them$/.exec(result.stderr.trim())!;
+    expect(resend).toBe(`footfall replay --publish --state-dir ${kept} ${capture.path}`);
+
+    const broker = await bed.broker({ port });
+    const subscriber = await bed.subscriber(broker.url);
+    try {
+      const sent = await runCli([...resend!.split(' ').slice(1), '--log-level', 'warn'], env);
+      expect(sent.code, sent.stderr).toBe(0);
+      await subscriber.waitFor((m) => m.filter((x) => x.topic === 'footfall/unsent/report').length >= printed.length, 'every report');
+      expect(subscriber.on('footfall/unsent/report').map((m) => (JSON.parse(m.payload) as WindowReport).id)).toEqual(printed);
+    } finally {
+      fs.rmSync(kept!, { recursive: true, force: true });
+    }
   });
 });

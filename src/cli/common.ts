@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import type { UnsentReports } from '../core/sensor.js';
 import { createLogger, LOG_LEVELS, type Logger } from '../log/logger.js';
+import { EXIT, OperatorError } from './errors.js';
 
 export interface CommonOptions {
   config?: string;
@@ -44,26 +46,57 @@ export function commandLogger(config: Config): Logger {
   return createLogger({ level: config.log.level });
 }
 
+/** The directories of a `replay` or `demo`, and what removes the temporary ones. */
+export interface ScratchDirs {
+  config: Config;
+  /** The state directory is a temporary one, made for this run. */
+  scratchState: boolean;
+  /**
+   * Removes the temporary directories; with `keepState`, all but the state directory, which
+   * holds reports still to be sent.
+   */
+  cleanup: (keepState?: boolean) => void;
+}
+
 /**
  * `replay` and `demo` work in fresh temporary directories unless --state-dir / --runtime-dir
  * are given, so they never touch a running daemon's outbox or keys. Returns the config with
  * those paths and a function that removes what was made.
  */
-export function withScratchDirs(config: Config, options: CommonOptions): { config: Config; cleanup: () => void } {
+export function withScratchDirs(config: Config, options: CommonOptions): ScratchDirs {
   const made: string[] = [];
   const scratch = (name: string) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `footfall-${name}-`));
     made.push(dir);
     return dir;
   };
+  const scratchState = options.stateDir === undefined;
   const paths = {
-    state_dir: options.stateDir === undefined ? scratch('state') : config.paths.state_dir,
+    state_dir: scratchState ? scratch('state') : config.paths.state_dir,
     runtime_dir: options.runtimeDir === undefined ? scratch('run') : config.paths.runtime_dir,
   };
   return {
     config: { ...config, paths },
-    cleanup: () => {
-      for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+    scratchState,
+    cleanup: (keepState = false) => {
+      for (const dir of made) if (!(keepState && dir === paths.state_dir)) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The error a `replay --publish` or `demo` ends with when reports were left unsent: exit 74
+ * when some could not even be written (a full disk) and are lost, 75 when they wait in the
+ * outbox, saying how many, where, and `resend`, the command that sends them.
+ */
+export function unsentReportsError(unsent: UnsentReports, stateDir: string, kept: boolean, resend: string): OperatorError | undefined {
+  if (unsent.inMemory > 0) {
+    return new OperatorError(
+      `${unsent.inMemory} finished report(s) could not be written to ${stateDir} (its file system is full) nor delivered, and are lost; free space on it before the next run`,
+      EXIT.ioError,
+    );
+  }
+  if (unsent.stored === 0) return undefined;
+  const where = kept ? `are kept in the temporary state directory ${stateDir}` : `wait in the outbox of ${stateDir}`;
+  return new OperatorError(`stopped with ${unsent.stored} report(s) the broker has not acknowledged; they ${where}, and \`${resend}\` sends them`, EXIT.tempFail);
 }

@@ -13,7 +13,7 @@ import { isoSeconds, windowOf } from '../count/windows.js';
 import type { WindowReport } from '../publish/payloads.js';
 import type { BleHeardTruth } from '../capture/simulated-store.js';
 import type { WindowTruth } from '../sim/truth.js';
-import { addCommonOptions, commandLogger, loadCommandConfig, withScratchDirs, type CommonOptions } from './common.js';
+import { addCommonOptions, commandLogger, loadCommandConfig, unsentReportsError, withScratchDirs, type CommonOptions } from './common.js';
 import { EXIT, OperatorError } from './errors.js';
 import { onStopSignal } from './signals.js';
 import { softwareVersions } from './version.js';
@@ -101,7 +101,7 @@ async function demo(options: DemoOptions): Promise<void> {
     import('../capture/simulated-store.js'),
   ]);
   const broker = await startEmbeddedBroker();
-  const { config: scratchConfig, cleanup } = withScratchDirs(loaded, options);
+  const { config: scratchConfig, scratchState, cleanup } = withScratchDirs(loaded, options);
   const config = {
     ...scratchConfig,
     sensor: { id: SENSOR_ID },
@@ -183,9 +183,13 @@ async function demo(options: DemoOptions): Promise<void> {
     await subscriber.endAsync();
     await broker.close();
     removeSignalHandler();
-    cleanup();
+    // A temporary state directory whose outbox holds unsent reports is kept, for a later run to send them.
+    cleanup(scratchState && sensor.unsent().stored > 0);
     if (truthFile !== undefined) fs.closeSync(truthFile);
   }
+  if (sensor.stopError !== undefined) throw sensor.stopError;
+  const unsent = unsentReportsError(sensor.unsent(), config.paths.state_dir, scratchState, `footfall demo --seed ${seed} --state-dir ${config.paths.state_dir}`);
+  if (unsent !== undefined) throw unsent;
 }
 
 /** Polls until `done()` or the timeout. */

@@ -12,6 +12,8 @@ export const EXIT = {
   noInput: 66,
   unavailable: 69,
   cantCreate: 73,
+  ioError: 74,
+  tempFail: 75,
   noPermission: 77,
   config: 78,
 } as const;

@@ -14,7 +14,7 @@ import type { CaptureSource, SourceKind } from '../capture/source.js';
 import { WifiFileSource } from '../capture/wifi/wifi-file-source.js';
 import { ConfigError } from '../config/load.js';
 import { Sensor } from '../core/sensor.js';
-import { addCommonOptions, commandLogger, loadCommandConfig, withScratchDirs, type CommonOptions } from './common.js';
+import { addCommonOptions, commandLogger, loadCommandConfig, unsentReportsError, withScratchDirs, type CommonOptions } from './common.js';
 import { EXIT, OperatorError } from './errors.js';
 import { onStopSignal } from './signals.js';
 import { softwareVersions } from './version.js';
@@ -76,14 +76,15 @@ async function replay(files: string[], options: ReplayOptions): Promise<void> {
   }
   const kind = replayKind(files);
 
-  const { config, cleanup } = withScratchDirs(loaded, options);
+  const { config, scratchState, cleanup } = withScratchDirs(loaded, options);
   const logger = commandLogger(config);
   const checkFcs = config.capture.wifi.check_fcs;
+  const filesText = files.map((file) => printablePath(path.resolve(file))).join(' ');
   const sensor = new Sensor({
     config,
     logger,
     input: inputFingerprint(files, checkFcs),
-    inputDescription: `footfall replay ${files.map((file) => printablePath(path.resolve(file))).join(' ')}`,
+    inputDescription: `footfall replay ${filesText}`,
     timeSource: 'capture',
     publish: options.publish === true,
     interactive: speed !== undefined,
@@ -114,7 +115,15 @@ async function replay(files: string[], options: ReplayOptions): Promise<void> {
   } finally {
     await sensor.stop();
     removeSignalHandler();
-    cleanup();
+    // A temporary state directory whose outbox holds unsent reports is kept, for a later run to send them.
+    cleanup(options.publish === true && scratchState && sensor.unsent().stored > 0);
+  }
+  if (sensor.stopError !== undefined) throw sensor.stopError;
+  if (options.publish) {
+    const configFlag = options.config === undefined ? '' : ` --config ${printablePath(path.resolve(options.config))}`;
+    const resend = `footfall replay --publish${configFlag} --state-dir ${config.paths.state_dir} ${filesText}`;
+    const unsent = unsentReportsError(sensor.unsent(), config.paths.state_dir, scratchState, resend);
+    if (unsent !== undefined) throw unsent;
   }
 }
 

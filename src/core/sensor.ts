@@ -55,6 +55,14 @@ export interface SensorOptions {
   estimators?: EstimatorSet;
 }
 
+/** Finished reports no broker has acknowledged. */
+export interface UnsentReports {
+  /** In the outbox: a later run with the same state directory sends them. */
+  stored: number;
+  /** Held in memory because the database could not take them (a full disk): lost when the process ends. */
+  inMemory: number;
+}
+
 /** What `footfall status` shows of a running sensor. */
 export interface SensorSnapshot {
   health: HealthPayload;
@@ -114,6 +122,9 @@ export class Sensor {
   private stopping: Promise<void> | undefined;
   /** The config as it is now: the options' one, with what a reload changed. */
   private liveConfig: Config;
+  private unsentAtStop: UnsentReports = { stored: 0, inMemory: 0 };
+  /** The first step of stop() that failed, if one did. */
+  stopError: unknown;
 
   constructor(private readonly options: SensorOptions) {
     this.liveConfig = options.config;
@@ -320,12 +331,23 @@ export class Sensor {
 
   /** Reports not yet acknowledged by a broker: in the outbox, or held in memory. */
   outboxDepth(): number {
-    return this.store?.queue.depth() ?? 0;
+    const { stored, inMemory } = this.unsent();
+    return stored + inMemory;
+  }
+
+  /** Reports not yet acknowledged by a broker: in the outbox, or held in memory. */
+  unsent(): UnsentReports {
+    const queue = this.store?.queue;
+    if (queue === undefined || !this.store!.db.open) return this.unsentAtStop;
+    const inMemory = queue.inMemory();
+    return { stored: queue.depth() - inMemory, inMemory };
   }
 
   /**
    * Stops capture, saves the open window for the next start, says offline and closes the store.
-   * Calls after the first wait for the same stop.
+   * Calls after the first wait for the same stop. Never rejects: a step that fails is said in
+   * one error line and the others still run, so that stopping never hides the error that led
+   * to it; the first such failure is `stopError`, for a command that had no other.
    */
   stop(): Promise<void> {
     this.stopping ??= this.stopOnce();
@@ -335,11 +357,24 @@ export class Sensor {
   private async stopOnce(): Promise<void> {
     this.stopped = true;
     clearInterval(this.tickTimer);
-    await Promise.all(this.sources.map((source) => source.stop()));
-    if (this.store?.db.open) this.pipeline?.checkpoint();
+    await this.stopStep('stopping capture', () => Promise.all(this.sources.map((source) => source.stop())));
+    await this.stopStep('saving the open window', () => {
+      if (this.store?.db.open) this.pipeline?.checkpoint();
+    });
     await this.publisher?.stop();
-    this.metrics?.stop();
-    this.store?.close();
+    await this.stopStep('writing the metrics file', () => this.metrics?.stop());
+    // Counted before the store closes, for the command to say what is left.
+    this.unsentAtStop = this.unsent();
+    await this.stopStep('closing the database', () => this.store?.close());
     for (const lock of this.locks) lock.release();
+  }
+
+  private async stopStep(what: string, step: () => unknown): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      this.stopError ??= error;
+      this.options.logger.error(`${what} failed while stopping`, { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 }

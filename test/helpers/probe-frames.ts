@@ -9,7 +9,11 @@ export function probeFrame(address: number, sequence: number): Uint8Array {
   return radiotapFrame(probe, 'fcs');
 }
 
-/** Distinct addresses, half of them randomised (locally administered), half vendor-assigned. */
+/**
+ * Distinct addresses, half of them randomised (locally administered), half vendor-assigned. Their
+ * middle bytes are not zero, so that a leak scan does not find one by chance in the zeros that
+ * secure_delete leaves (02:7a:00:00:00:00 is a cell pointer followed by a cleared page).
+ */
 export function testAddresses(count: number, offset = 0): number[] {
-  return Array.from({ length: count }, (_, i) => ((i + offset) % 2 === 0 ? 0x02_7a_00_00_00_00 : 0x00_1a_11_00_00_00) + i + offset);
+  return Array.from({ length: count }, (_, i) => ((i + offset) % 2 === 0 ? 0x02_7a_c3_5e_00_00 : 0x00_1a_11_9d_00_00) + i + offset);
 }
