@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -219,6 +220,46 @@ describe('Pipeline', () => {
       expect(second.store.outbox.depth()).toBe(3);
       second.store.close();
     }
+  });
+
+  it.each([
+    ['lost', (file: string) => fs.rmSync(file)],
+    ['replaced by other 32 bytes', (file: string) => fs.writeFileSync(file, crypto.randomBytes(32))],
+    ['garbled', (file: string) => fs.writeFileSync(file, 'not a key')],
+  ])('a window continued with its key %s counts its devices afresh from the restart, not twice, and its report says so', (_how, spoil) => {
+    const frames = traffic();
+    const reference = new Harness(path.join(dir, 'ref'));
+    reference.pipeline.start();
+    reference.feed(frames);
+    reference.pipeline.finishInput();
+    reference.store.close();
+
+    const first = new Harness(dir);
+    first.pipeline.start();
+    first.feed(frames.slice(0, 200));
+    first.pipeline.checkpoint();
+    first.store.close();
+    spoil(path.join(dir, 'run', 'window-20261122T110000Z.key'));
+
+    // Restarted with the wrong key, checkpointed, and killed again: the old key's entries must not come back.
+    const second = new Harness(dir);
+    const { skipFrames } = second.pipeline.start();
+    second.feed(frames.slice(0, skipFrames + 30), skipFrames);
+    second.pipeline.checkpoint();
+    second.store.close();
+    const third = new Harness(dir);
+    third.pipeline.start();
+    third.feed(frames, skipFrames + 30);
+    third.pipeline.finishInput();
+    const [continued, last] = third.reports;
+    const resumedAt = frames[skipFrames - 1]!.t;
+    expect(continued!.quality.devices_counted_from).toBe(new Date(Math.floor(resumedAt / 1000) * 1000).toISOString().replace('.000Z', 'Z'));
+    const heardSince = frames.slice(skipFrames).filter((f) => !f.malformed && f.t < T0 + 120 * MINUTE);
+    expect(continued!.wifi!.addresses).toBe(new Set(heardSince.map((f) => f.address)).size);
+    expect(continued!.wifi!.frames).toBe(reference.reports[1]!.wifi!.frames);
+    expect(last!.quality.devices_counted_from).toBeUndefined();
+    expect(counts(last!)).toEqual(counts(reference.reports[2]!));
+    third.store.close();
   });
 
   it('never finishes, prints or publishes another input\'s open window: it refuses before reading a frame, and that input finishes it later', () => {
