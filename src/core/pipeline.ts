@@ -113,7 +113,10 @@ export class Pipeline implements ObservationSink {
     const { options } = this;
     options.privacy.connect(this);
     // Throws, before a frame is read, when the window left open is another input's.
-    const { window: saved, position } = options.windows.resume(options.input);
+    const { window: saved, position, previousEndMs } = options.windows.resume(options.input);
+    // On capture time a restart continues as if there had been none: a window that follows the
+    // last one finished is captured from its start. (On the wall clock there was a gap.)
+    if (options.timeSource === 'capture') this.previousEndMs = previousEndMs;
     if (saved !== undefined) {
       const tally = new WindowTally(saved.span, options.sources);
       options.privacy.beginWindow(saved.span.startMs);
@@ -121,7 +124,9 @@ export class Pipeline implements ObservationSink {
       // Entries of another key cannot be continued: their devices would count again under new tokens.
       const sameKey = saved.keyCheck === null || saved.keyCheck === this.keyCheck;
       tally.restore(saved.counters, sameKey ? saved.entries : []);
-      tally.restarts++;
+      // A replay continues exactly where its checkpoint left off: its report is an uninterrupted
+      // run's. The daemon lost the time it was down.
+      if (options.timeSource === 'wall') tally.restarts++;
       this.open = tally;
       this.resumePending = true;
       options.logger.info('continuing the open window', { window: isoSeconds(saved.span.startMs), restarts: tally.restarts });
@@ -286,7 +291,7 @@ export class Pipeline implements ObservationSink {
   /** Input frames fully counted: the frame being handed over is read but not counted yet. */
   private cursor(): InputCursor {
     const { input, inputDescription: description, position } = this.options;
-    return { input, description, position: position() - (this.inFrame ? 1 : 0) };
+    return { input, description, position: position() - (this.inFrame ? 1 : 0), previousEndMs: this.previousEndMs };
   }
 
   /**
@@ -318,7 +323,8 @@ export class Pipeline implements ObservationSink {
     const payload = JSON.stringify(report);
     let outcome: FinishOutcome;
     try {
-      outcome = this.options.windows.finish(report, payload, tally.span, Date.now(), cursor, this.options.historyDays);
+      const next = cursor === null ? null : { ...cursor, previousEndMs: tally.span.endMs };
+      outcome = this.options.windows.finish(report, payload, tally.span, Date.now(), next, this.options.historyDays);
     } finally {
       // The key goes at the window's end whatever became of the report.
       this.options.privacy.endWindow(tally.span.startMs);

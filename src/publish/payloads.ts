@@ -47,7 +47,10 @@ export interface ReportQuality {
   capture_seconds: number;
   /** Frames lost before footfall saw them (capture drops), or that arrived too late for the window. */
   dropped_frames: number;
-  /** How many times the daemon restarted inside the window and continued it. */
+  /**
+   * How many times the daemon restarted inside the window and continued it. A replay continues
+   * exactly where it stopped, so its reports are an uninterrupted run's and count none.
+   */
   restarts: number;
   /** Whether the clock was synchronized for the whole window. */
   clock_synced: boolean;

@@ -27,6 +27,8 @@ export interface InputCursor {
   description: string;
   /** Frames of that input already counted. */
   position: number;
+  /** The end of the last window of that input that was finished; null before the first. */
+  previousEndMs: number | null;
 }
 
 /**
@@ -43,6 +45,8 @@ export interface Resumption {
   window: SavedWindow | undefined;
   /** Frames of the input already counted (0 for an input this directory has not seen last). */
   position: number;
+  /** The end of its last finished window, or null. */
+  previousEndMs: number | null;
 }
 
 export interface SavedWindow {
@@ -121,11 +125,11 @@ export class WindowStore {
          (source, token, kind, grp, first_ms, last_ms, max_rssi, signature, slots, frames, first_seq, last_seq, bursts, rssi_sum, rssi_count, channels)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.saveCursorStmt = db.prepare('INSERT OR REPLACE INTO input_cursor (id, input, description, position) VALUES (1, ?, ?, ?)');
+    this.saveCursorStmt = db.prepare('INSERT OR REPLACE INTO input_cursor (id, input, description, position, previous_end_ms) VALUES (1, ?, ?, ?, ?)');
     this.clearCursorStmt = db.prepare('DELETE FROM input_cursor');
     this.loadWindowStmt = db.prepare('SELECT start_ms, end_ms, counters, key_check FROM open_window WHERE id = 1');
     this.loadTokensStmt = db.prepare('SELECT * FROM open_tokens');
-    this.loadCursorStmt = db.prepare('SELECT input, description, position FROM input_cursor WHERE id = 1');
+    this.loadCursorStmt = db.prepare('SELECT input, description, position, previous_end_ms AS previousEndMs FROM input_cursor WHERE id = 1');
     this.deleteWindowStmt = db.prepare('DELETE FROM open_window');
     this.deleteTokensStmt = db.prepare('DELETE FROM open_tokens');
   }
@@ -208,7 +212,7 @@ export class WindowStore {
   }
 
   private saveCursor(cursor: InputCursor): void {
-    this.saveCursorStmt.run(cursor.input, cursor.description, cursor.position);
+    this.saveCursorStmt.run(cursor.input, cursor.description, cursor.position, cursor.previousEndMs);
   }
 
   /** The window a previous run left open, if any. */
@@ -249,7 +253,7 @@ export class WindowStore {
         `${stateDir} holds the unfinished window ${isoSeconds(window.span.startMs)} of ${owner}; finish it by running that again on this state directory, or give this command another one (--state-dir or paths.state_dir)`,
       );
     }
-    return { window, position: sameInput ? cursor.position : 0 };
+    return sameInput ? { window, position: cursor.position, previousEndMs: cursor.previousEndMs } : { window, position: 0, previousEndMs: null };
   }
 
   /**
