@@ -4,6 +4,7 @@
  * reports unsent. Each case ends in a one-line error with its sysexits code, never exit 70,
  * and no report is lost, altered or published under another input's name.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { HealthPayload, WindowReport } from '../src/publish/payloads.js';
 import { jsonLines, runCli, startCli, type CliResult } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
-import { expectKilledReplayToResume } from './helpers/kill-resume.js';
+import { expectKilledReplayToResume, killReplayInSecondWindow } from './helpers/kill-resume.js';
 import { freePort, MqttTestBed, type ReceivedMessage } from './helpers/mosquitto.js';
 import { fillUp, mountTmpfs, tmpfsUnavailable } from './helpers/tmpfs.js';
 
@@ -21,9 +22,6 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** A store's morning, six windows of an hour: at 600x an hour of it takes 6 s. */
 const MORNING = GENERATED_CAPTURES['radiotap, mixed layouts, 6 h']!;
-
-/** Counts without quality. */
-const counts = (report: WindowReport) => ({ ...report, quality: undefined });
 
 async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -172,7 +170,7 @@ describe.skipIf(noTmpfs !== undefined)(`a full disk${noTmpfs ? ` (skipped: ${noT
     expect(result.stderr.match(/ error store: the disk is full: /g)).toHaveLength(1);
     expect(result.stderr).toContain('info  store: the database is written again');
     const printed = jsonLines<WindowReport>(result.stdout);
-    expect(printed.map(counts)).toEqual(reference.map(counts));
+    expect(printed).toEqual(reference);
     await subscriber.waitFor((m) => m.filter((x) => x.topic === `footfall/${sensor}/report`).length >= printed.length, 'every report');
     expect(subscriber.on(`footfall/${sensor}/report`).map((m) => m.payload)).toEqual(printed.map((r) => JSON.stringify(r)));
   });
@@ -214,5 +212,26 @@ describe('a run that stops with reports unsent', () => {
     } finally {
       fs.rmSync(kept!, { recursive: true, force: true });
     }
+  });
+});
+
+describe('key integrity', () => {
+  it('a window continued with a key file replaced by other 32 bytes counts its devices afresh, not twice, and its report says so', async () => {
+    const capture = await generatedCapture(MORNING);
+    const reference = jsonLines<WindowReport>((await runCli(['replay', capture.path, '--log-level', 'warn'])).stdout);
+    const dir = path.join(scratch, 'rekeyed');
+    const { before, dirs } = await killReplayInSecondWindow(capture.path, dir);
+    const [key] = fs.readdirSync(path.join(dir, 'run')).filter((name) => name.endsWith('.key'));
+    fs.writeFileSync(path.join(dir, 'run', key!), crypto.randomBytes(32));
+
+    const second = await runCli(['replay', capture.path, ...dirs, '--log-level', 'warn']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain("the open window's key is not the one its checkpoint was made with");
+    const after = jsonLines<WindowReport>(second.stdout);
+    const [continued] = after;
+    expect(continued!.quality.devices_counted_from).toMatch(/^2026-11-23T08:\d\d:\d\dZ$/);
+    expect(continued!.wifi!.frames).toBe(reference[1]!.wifi!.frames);
+    expect(continued!.wifi!.addresses).toBeLessThan(reference[1]!.wifi!.addresses);
+    expect([...before, ...after.slice(1)]).toEqual([reference[0], ...reference.slice(2)]);
   });
 });

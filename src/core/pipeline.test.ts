@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -198,7 +199,8 @@ describe('Pipeline', () => {
     reference.pipeline.finishInput();
     reference.store.close();
 
-    for (const crashAt of [70, 75, 123, 200]) {
+    // 150: after the first window finished, before the second was checkpointed.
+    for (const crashAt of [70, 75, 123, 150, 200]) {
       const runDir = path.join(dir, `crash-${crashAt}`);
       const first = new Harness(runDir);
       first.pipeline.start();
@@ -213,12 +215,51 @@ describe('Pipeline', () => {
       second.feed(frames, skipFrames);
       second.pipeline.finishInput();
 
-      const reports = [...first.reports, ...second.reports];
-      expect(reports.map(counts)).toEqual(reference.reports.map(counts));
-      expect(second.reports[0]!.quality.restarts).toBe(second.reports[0]!.id === first.reports.at(-1)?.id ? 0 : 1);
+      // The very reports of the uninterrupted run, quality included: one id, one payload.
+      expect([...first.reports, ...second.reports]).toEqual(reference.reports);
       expect(second.store.outbox.depth()).toBe(3);
       second.store.close();
     }
+  });
+
+  it.each([
+    ['lost', (file: string) => fs.rmSync(file)],
+    ['replaced by other 32 bytes', (file: string) => fs.writeFileSync(file, crypto.randomBytes(32))],
+    ['garbled', (file: string) => fs.writeFileSync(file, 'not a key')],
+  ])('a window continued with its key %s counts its devices afresh from the restart, not twice, and its report says so', (_how, spoil) => {
+    const frames = traffic();
+    const reference = new Harness(path.join(dir, 'ref'));
+    reference.pipeline.start();
+    reference.feed(frames);
+    reference.pipeline.finishInput();
+    reference.store.close();
+
+    const first = new Harness(dir);
+    first.pipeline.start();
+    first.feed(frames.slice(0, 200));
+    first.pipeline.checkpoint();
+    first.store.close();
+    spoil(path.join(dir, 'run', 'window-20261122T110000Z.key'));
+
+    // Restarted with the wrong key, checkpointed, and killed again: the old key's entries must not come back.
+    const second = new Harness(dir);
+    const { skipFrames } = second.pipeline.start();
+    second.feed(frames.slice(0, skipFrames + 30), skipFrames);
+    second.pipeline.checkpoint();
+    second.store.close();
+    const third = new Harness(dir);
+    third.pipeline.start();
+    third.feed(frames, skipFrames + 30);
+    third.pipeline.finishInput();
+    const [continued, last] = third.reports;
+    const resumedAt = frames[skipFrames - 1]!.t;
+    expect(continued!.quality.devices_counted_from).toBe(new Date(Math.floor(resumedAt / 1000) * 1000).toISOString().replace('.000Z', 'Z'));
+    const heardSince = frames.slice(skipFrames).filter((f) => !f.malformed && f.t < T0 + 120 * MINUTE);
+    expect(continued!.wifi!.addresses).toBe(new Set(heardSince.map((f) => f.address)).size);
+    expect(continued!.wifi!.frames).toBe(reference.reports[1]!.wifi!.frames);
+    expect(last!.quality.devices_counted_from).toBeUndefined();
+    expect(counts(last!)).toEqual(counts(reference.reports[2]!));
+    third.store.close();
   });
 
   it('never finishes, prints or publishes another input\'s open window: it refuses before reading a frame, and that input finishes it later', () => {
@@ -386,10 +427,10 @@ describe('Pipeline', () => {
     restarted.pipeline.tick(T0 + 120 * MINUTE);
     restarted.pipeline.tick(T0 + 180 * MINUTE);
     const reports = [...h.reports, ...restarted.reports];
-    expect(reports.map((r) => [r.window.start, r.wifi?.frames, r.ble?.frames])).toEqual([
-      ['2026-11-22T10:00:00Z', 1, undefined],
-      ['2026-11-22T11:00:00Z', 1, 0],
-      ['2026-11-22T12:00:00Z', 0, undefined],
+    expect(reports.map((r) => [r.window.start, r.wifi?.frames, r.ble?.frames, r.quality.restarts])).toEqual([
+      ['2026-11-22T10:00:00Z', 1, undefined, 0],
+      ['2026-11-22T11:00:00Z', 1, 0, 1],
+      ['2026-11-22T12:00:00Z', 0, undefined, 0],
     ]);
     restarted.store.close();
   });

@@ -80,6 +80,12 @@ export class Pipeline implements ObservationSink {
   private open: WindowTally | null = null;
   /** The open window was restored from a checkpoint and capture has not resumed in it yet. */
   private resumePending = false;
+  /** The check value of the open window's key, saved with its checkpoints. */
+  private keyCheck: string | null = null;
+  /** The restored window's entries were another key's: its devices are counted from where capture resumes. */
+  private countingAfresh = false;
+  /** The saved entries are another key's: the next checkpoint replaces them all. */
+  private entriesReplaced = false;
   private previousEndMs: number | null = null;
   /** When the open window was last saved, on the monotonic clock. */
   private lastCheckpointMs: number;
@@ -109,18 +115,29 @@ export class Pipeline implements ObservationSink {
     const { options } = this;
     options.privacy.connect(this);
     // Throws, before a frame is read, when the window left open is another input's.
-    const { window: saved, position } = options.windows.resume(options.input);
+    const { window: saved, position, previousEndMs } = options.windows.resume(options.input);
+    // On capture time a restart continues as if there had been none: a window that follows the
+    // last one finished is captured from its start. (On the wall clock there was a gap.)
+    if (options.timeSource === 'capture') this.previousEndMs = previousEndMs;
     if (saved !== undefined) {
       const tally = new WindowTally(saved.span, options.sources);
-      tally.restore(saved.counters, saved.entries);
-      tally.restarts++;
+      options.privacy.beginWindow(saved.span.startMs);
+      this.keyCheck = options.privacy.keyCheck();
+      // Entries of another key cannot be continued: their devices would count again under new tokens.
+      const sameKey = saved.keyCheck === null || saved.keyCheck === this.keyCheck;
+      tally.restore(saved.counters, sameKey ? saved.entries : []);
+      // A replay continues exactly where its checkpoint left off: its report is an uninterrupted
+      // run's. The daemon lost the time it was down.
+      if (options.timeSource === 'wall') tally.restarts++;
       this.open = tally;
       this.resumePending = true;
-      const { origin } = options.privacy.beginWindow(saved.span.startMs);
       options.logger.info('continuing the open window', { window: isoSeconds(saved.span.startMs), restarts: tally.restarts });
-      if (origin !== 'continued') {
+      if (!sameKey) {
+        this.entriesReplaced = true;
+        this.countingAfresh = true;
         options.logger.warn(
-          "the open window's key was lost (runtime directory cleared?); devices seen before and after this restart count twice in it",
+          "the open window's key is not the one its checkpoint was made with (lost, or replaced): its devices are counted afresh from here, and its report says so (quality.devices_counted_from)",
+          { window: isoSeconds(saved.span.startMs) },
         );
       }
     }
@@ -241,7 +258,12 @@ export class Pipeline implements ObservationSink {
     }
     if (this.resumePending) {
       this.resumePending = false;
-      open.resumeCapture(this.options.timeSource === 'capture' ? open.lastTimeMs : timeMs);
+      const resumedAtMs = this.options.timeSource === 'capture' ? open.lastTimeMs : timeMs;
+      open.resumeCapture(resumedAtMs);
+      if (this.countingAfresh) {
+        this.countingAfresh = false;
+        open.countedFromMs = resumedAtMs;
+      }
     }
     open.advance(timeMs);
     if (--this.framesUntilClockCheck <= 0) {
@@ -266,6 +288,8 @@ export class Pipeline implements ObservationSink {
     const span = windowOf(timeMs, this.options.windowMinutes);
     const tally = new WindowTally(span, this.options.sources);
     this.options.privacy.beginWindow(span.startMs);
+    this.keyCheck = this.options.privacy.keyCheck();
+    this.entriesReplaced = false;
     // A window that follows the one just closed was captured from its start.
     tally.resumeCapture(this.previousEndMs === span.startMs ? span.startMs : timeMs);
     this.markListening(tally);
@@ -277,7 +301,7 @@ export class Pipeline implements ObservationSink {
   /** Input frames fully counted: the frame being handed over is read but not counted yet. */
   private cursor(): InputCursor {
     const { input, inputDescription: description, position } = this.options;
-    return { input, description, position: position() - (this.inFrame ? 1 : 0) };
+    return { input, description, position: position() - (this.inFrame ? 1 : 0), previousEndMs: this.previousEndMs };
   }
 
   /**
@@ -293,7 +317,9 @@ export class Pipeline implements ObservationSink {
       return;
     }
     const changed = open.takeDirty();
-    if (!this.options.windows.checkpoint(open.span, open.counters(), changed, this.cursor())) open.returnDirty(changed);
+    const checkpoint = { span: open.span, counters: open.counters(), changed, keyCheck: this.keyCheck!, replacesEntries: this.entriesReplaced };
+    if (this.options.windows.checkpoint(checkpoint, this.cursor())) this.entriesReplaced = false;
+    else open.returnDirty(changed);
   }
 
   private report(tally: WindowTally, partial: boolean, capturedUntilMs: number): WindowReport {
@@ -307,7 +333,8 @@ export class Pipeline implements ObservationSink {
     const payload = JSON.stringify(report);
     let outcome: FinishOutcome;
     try {
-      outcome = this.options.windows.finish(report, payload, tally.span, Date.now(), cursor, this.options.historyDays);
+      const next = cursor === null ? null : { ...cursor, previousEndMs: tally.span.endMs };
+      outcome = this.options.windows.finish(report, payload, tally.span, Date.now(), next, this.options.historyDays);
     } finally {
       // The key goes at the window's end whatever became of the report.
       this.options.privacy.endWindow(tally.span.startMs);

@@ -106,6 +106,7 @@ export function buildReport(tally: WindowTally, context: ReportContext): WindowR
       dropped_frames: tally.dropped,
       restarts: tally.restarts,
       clock_synced: context.clockSynced,
+      ...(tally.countedFromMs === null ? {} : { devices_counted_from: isoSeconds(tally.countedFromMs) }),
     },
   };
   return suppressSmallCounts(report, context.minCount ?? 0);

@@ -108,6 +108,8 @@ export interface TallyCounters {
   /** Capture time accumulated in this window up to `lastTimeMs`. */
   capturedMs: number;
   lastTimeMs: number;
+  /** When the entries started afresh (a key that did not match the checkpoint); absent when they did not. */
+  countedFromMs?: number;
 }
 
 export class WindowTally {
@@ -115,6 +117,8 @@ export class WindowTally {
   readonly slots: number;
   dropped = 0;
   restarts = 0;
+  /** When the entries started afresh, because the key they were made with was lost; null when they did not. */
+  countedFromMs: number | null = null;
   /** Capture time accumulated before `runningSinceMs` (earlier runs of the daemon in this window). */
   private capturedBeforeMs = 0;
   private runningSinceMs: number | null = null;
@@ -231,7 +235,9 @@ export class WindowTally {
       malformed[kind] = source.malformed;
       if (source.listened) listened.push(kind);
     }
-    return { frames, malformed, listened, dropped: this.dropped, restarts: this.restarts, capturedMs: this.capturedMs(), lastTimeMs: this.lastTimeMs };
+    const counters: TallyCounters = { frames, malformed, listened, dropped: this.dropped, restarts: this.restarts, capturedMs: this.capturedMs(), lastTimeMs: this.lastTimeMs };
+    if (this.countedFromMs !== null) counters.countedFromMs = this.countedFromMs;
+    return counters;
   }
 
   /** Continues a window from a checkpoint: its counters and entries, capture paused until resumeCapture. */
@@ -246,6 +252,7 @@ export class WindowTally {
     this.capturedBeforeMs = counters.capturedMs;
     this.runningSinceMs = null;
     this.lastTimeMs = counters.lastTimeMs;
+    this.countedFromMs = counters.countedFromMs ?? null;
     for (const entry of entries) this.sources.get(entry.source)?.entries.set(entry.token, entry);
   }
 }

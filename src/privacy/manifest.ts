@@ -9,7 +9,7 @@ import { IgnoreList } from './ignore-list.js';
 
 const WIFI_FIELDS = ['frames', 'malformed', 'addresses', 'addresses_global', 'addresses_randomized', 'devices'];
 const BLE_FIELDS = ['frames', 'malformed', 'addresses', 'addresses_public', 'addresses_random_static', 'addresses_resolvable', 'addresses_nonresolvable', 'devices'];
-const QUALITY_FIELDS = ['capture_seconds', 'dropped_frames', 'restarts', 'clock_synced'];
+const QUALITY_FIELDS = ['capture_seconds', 'dropped_frames', 'restarts', 'clock_synced', 'devices_counted_from'];
 
 /** The report's fields as dotted paths, for the radios and zones the config has. */
 function reportFields(config: Config): string[] {

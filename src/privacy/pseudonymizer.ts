@@ -103,6 +103,11 @@ export class Pseudonymizer implements SightingSink {
     }
   }
 
+  /** The open window key's check value (see Tokenizer.keyCheck), for its checkpoints. */
+  keyCheck(): string {
+    return this.tokenizer.keyCheck();
+  }
+
   /** Destroys leftover keys of windows that are no longer open (found at start-up). */
   destroyStaleKeys(): number {
     return this.options.keys.destroyAllExcept(this.openWindowStartMs);

@@ -77,4 +77,16 @@ describe('Tokenizer', () => {
     tokenizer.useKey(Buffer.alloc(32, 9));
     expect(tokenizer.token(TokenDomain.WifiAddress, 1)).not.toBe(before);
   });
+
+  it('gives a check value of its key that tells keys apart and is not the key', () => {
+    const secret = key();
+    const tokenizer = keyed(Buffer.from(secret), 32, 10);
+    const check = tokenizer.keyCheck();
+    expect(check).toBe(crypto.createHmac('sha256', secret).update('footfall-check').digest('hex').slice(0, 16));
+    expect(keyed(Buffer.from(secret), 64, 10).keyCheck()).toBe(check);
+    expect(keyed(Buffer.alloc(32, 9), 32, 10).keyCheck()).not.toBe(check);
+    expect(secret.toString('hex')).not.toContain(check);
+    tokenizer.forgetKey();
+    expect(() => tokenizer.keyCheck()).toThrow(/no window key/);
+  });
 });

@@ -11,6 +11,7 @@
  * One Tokenizer lives as long as the daemon and takes each window's key in turn, so the
  * table is allocated once and memory stays flat from window to window.
  */
+import crypto from 'node:crypto';
 import { HmacSha256 } from './hmac-sha256.js';
 
 /** Separates the token spaces of different inputs, so equal numbers give unrelated tokens. */
@@ -79,6 +80,16 @@ export class Tokenizer {
 
   get hasKey(): boolean {
     return this.hmac !== null;
+  }
+
+  /**
+   * A check value of the key in use: the first 64 bits of HMAC-SHA256(key, "footfall-check").
+   * Kept with a checkpoint, it tells whether a continued window's key is the one its tokens were
+   * made with, and says nothing of the key.
+   */
+  keyCheck(): string {
+    if (this.key === null) throw new Error('no window key in use');
+    return crypto.createHmac('sha256', this.key).update('footfall-check').digest('hex').slice(0, 16);
   }
 
   token(domain: TokenDomain, value: number): string {

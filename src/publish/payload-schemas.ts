@@ -63,8 +63,12 @@ const QUALITY = objectSchema<ReportQuality>(
     dropped_frames: count('Frames lost before footfall saw them (capture drops), or that arrived too late for the window.'),
     restarts: count('How many times the daemon restarted inside the window and continued it.'),
     clock_synced: { type: 'boolean', description: 'Whether the clock was synchronized for the whole window.' },
+    devices_counted_from: withDescription(
+      UTC_TIME,
+      "Present when the window's key was lost, or did not match its checkpoint after a restart: devices are counted from then on (counting on would have counted devices seen before and after twice). Addresses, devices, zones, dwell and occupancy cover the window from then; frames and capture_seconds the whole window.",
+    ),
   },
-  {},
+  { devices_counted_from: true },
 );
 
 /** The fields a report and the live counts share. */

@@ -30,7 +30,7 @@ export const FULL_REPORT: Required<WindowReport> = {
     zones: { inside: 50, nearby: 21 },
   },
   occupancy: [12, 15, 18, 20, 22, 25, 24, 21, 19, 17, 15, 0],
-  quality: { capture_seconds: 3600, dropped_frames: 0, restarts: 0, clock_synced: true },
+  quality: { capture_seconds: 3600, dropped_frames: 0, restarts: 1, clock_synced: true, devices_counted_from: '2026-11-22T10:41:17Z' },
   suppressed: ['wifi.zones.nearby', 'occupancy[11]'],
 };
 

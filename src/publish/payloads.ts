@@ -48,10 +48,20 @@ export interface ReportQuality {
   capture_seconds: number;
   /** Frames lost before footfall saw them (capture drops), or that arrived too late for the window. */
   dropped_frames: number;
-  /** How many times the daemon restarted inside the window and continued it. */
+  /**
+   * How many times the daemon restarted inside the window and continued it. A replay continues
+   * exactly where it stopped, so its reports are an uninterrupted run's and count none.
+   */
   restarts: number;
   /** Whether the clock was synchronized for the whole window. */
   clock_synced: boolean;
+  /**
+   * Present when the window's devices had to be counted afresh from this time: its key was lost
+   * or did not match its checkpoint after a restart, and counting on would have counted devices
+   * seen before and after twice. Addresses, devices, zones, dwell and occupancy cover the window
+   * from then on; frames and capture_seconds the whole window.
+   */
+  devices_counted_from?: string;
 }
 
 /** Topic `report`, QoS 1: one per finished window, oldest first. */

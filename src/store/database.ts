@@ -62,6 +62,11 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE open_tokens ADD COLUMN channels INTEGER NOT NULL DEFAULT 0;`,
   // The input as an operator would run it again, to say whose window is left unfinished.
   `ALTER TABLE input_cursor ADD COLUMN description TEXT NOT NULL DEFAULT '';`,
+  // The check value of the key the window's tokens were made with (never the key itself).
+  `ALTER TABLE open_window ADD COLUMN key_check TEXT;`,
+  // Where the input's last finished window ended, so that a restart between two windows
+  // continues as an uninterrupted run would (the next one captured from its start).
+  `ALTER TABLE input_cursor ADD COLUMN previous_end_ms INTEGER;`,
 ];
 
 /** A database this footfall cannot use as it is (EX_DATAERR by default): the operator decides what to do. */

@@ -53,3 +53,13 @@ describe('ReportQueue', () => {
     expect(store.queue.depth()).toBe(0);
   });
 });
+
+describe('SqliteOutbox', () => {
+  it('keeps the payload a report was first stored with: every send of an id is the same bytes', () => {
+    const first = JSON.stringify({ ...report(10), quality: { restarts: 0 } });
+    store.outbox.add(report(10).id, first, 0);
+    store.outbox.add(report(10).id, JSON.stringify({ ...report(10), quality: { restarts: 1 } }), 1);
+    expect(store.outbox.depth()).toBe(1);
+    expect(store.outbox.oldest()!.payload).toBe(first);
+  });
+});

@@ -27,6 +27,8 @@ export interface InputCursor {
   description: string;
   /** Frames of that input already counted. */
   position: number;
+  /** The end of the last window of that input that was finished; null before the first. */
+  previousEndMs: number | null;
 }
 
 /**
@@ -43,12 +45,28 @@ export interface Resumption {
   window: SavedWindow | undefined;
   /** Frames of the input already counted (0 for an input this directory has not seen last). */
   position: number;
+  /** The end of its last finished window, or null. */
+  previousEndMs: number | null;
 }
 
 export interface SavedWindow {
   span: WindowSpan;
   counters: TallyCounters;
   entries: TokenEntry[];
+  /** The check value of the key the entries' tokens were made with; null in checkpoints of older versions. */
+  keyCheck: string | null;
+}
+
+/** The open window as a checkpoint saves it. */
+export interface WindowCheckpoint {
+  span: WindowSpan;
+  counters: TallyCounters;
+  /** Entries changed since the last checkpoint. */
+  changed: readonly TokenEntry[];
+  /** The check value of the key the tokens are made with (never the key). */
+  keyCheck: string;
+  /** The saved entries are another key's, started afresh: delete them all before saving these. */
+  replacesEntries: boolean;
 }
 
 interface TokenRow {
@@ -100,18 +118,18 @@ export class WindowStore {
     private readonly reserve: SpaceReserve,
   ) {
     this.saveWindowStmt = db.prepare(
-      'INSERT OR REPLACE INTO open_window (id, start_ms, end_ms, counters) VALUES (1, ?, ?, ?)',
+      'INSERT OR REPLACE INTO open_window (id, start_ms, end_ms, counters, key_check) VALUES (1, ?, ?, ?, ?)',
     );
     this.saveTokenStmt = db.prepare(
       `INSERT OR REPLACE INTO open_tokens
          (source, token, kind, grp, first_ms, last_ms, max_rssi, signature, slots, frames, first_seq, last_seq, bursts, rssi_sum, rssi_count, channels)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.saveCursorStmt = db.prepare('INSERT OR REPLACE INTO input_cursor (id, input, description, position) VALUES (1, ?, ?, ?)');
+    this.saveCursorStmt = db.prepare('INSERT OR REPLACE INTO input_cursor (id, input, description, position, previous_end_ms) VALUES (1, ?, ?, ?, ?)');
     this.clearCursorStmt = db.prepare('DELETE FROM input_cursor');
-    this.loadWindowStmt = db.prepare('SELECT start_ms, end_ms, counters FROM open_window WHERE id = 1');
+    this.loadWindowStmt = db.prepare('SELECT start_ms, end_ms, counters, key_check FROM open_window WHERE id = 1');
     this.loadTokensStmt = db.prepare('SELECT * FROM open_tokens');
-    this.loadCursorStmt = db.prepare('SELECT input, description, position FROM input_cursor WHERE id = 1');
+    this.loadCursorStmt = db.prepare('SELECT input, description, position, previous_end_ms AS previousEndMs FROM input_cursor WHERE id = 1');
     this.deleteWindowStmt = db.prepare('DELETE FROM open_window');
     this.deleteTokensStmt = db.prepare('DELETE FROM open_tokens');
   }
@@ -122,10 +140,11 @@ export class WindowStore {
    * Returns false when it could not: the entries are to be saved by the next checkpoint. While
    * the disk is full, nothing is tried until the space reserve is whole again.
    */
-  checkpoint(span: WindowSpan, counters: TallyCounters, changed: readonly TokenEntry[], cursor: InputCursor): boolean {
+  checkpoint({ span, counters, changed, keyCheck, replacesEntries }: WindowCheckpoint, cursor: InputCursor): boolean {
     if (!this.roomToWrite()) return false;
     return this.write('saving the open window', () => {
-      this.saveWindowStmt.run(span.startMs, span.endMs, JSON.stringify(counters));
+      if (replacesEntries) this.deleteTokensStmt.run();
+      this.saveWindowStmt.run(span.startMs, span.endMs, JSON.stringify(counters), keyCheck);
       for (const e of changed) {
         const rssi = Number.isFinite(e.maxRssi) ? e.maxRssi : null;
         this.saveTokenStmt.run(
@@ -193,12 +212,12 @@ export class WindowStore {
   }
 
   private saveCursor(cursor: InputCursor): void {
-    this.saveCursorStmt.run(cursor.input, cursor.description, cursor.position);
+    this.saveCursorStmt.run(cursor.input, cursor.description, cursor.position, cursor.previousEndMs);
   }
 
   /** The window a previous run left open, if any. */
   load(): SavedWindow | undefined {
-    const row = this.loadWindowStmt.get() as { start_ms: number; end_ms: number; counters: string } | undefined;
+    const row = this.loadWindowStmt.get() as { start_ms: number; end_ms: number; counters: string; key_check: string | null } | undefined;
     if (row === undefined) return undefined;
     const entries = (this.loadTokensStmt.all() as TokenRow[]).map((r) => {
       const entry = new TokenEntry(r.source, r.token, r.kind, r.grp === 1, r.first_ms, r.last_ms, r.max_rssi ?? Number.NEGATIVE_INFINITY, r.signature, new Uint8Array(r.slots));
@@ -211,7 +230,7 @@ export class WindowStore {
       entry.channels = r.channels;
       return entry;
     });
-    return { span: { startMs: row.start_ms, endMs: row.end_ms }, counters: JSON.parse(row.counters) as TallyCounters, entries };
+    return { span: { startMs: row.start_ms, endMs: row.end_ms }, counters: JSON.parse(row.counters) as TallyCounters, entries, keyCheck: row.key_check };
   }
 
   cursor(): InputCursor | undefined {
@@ -234,7 +253,7 @@ export class WindowStore {
         `${stateDir} holds the unfinished window ${isoSeconds(window.span.startMs)} of ${owner}; finish it by running that again on this state directory, or give this command another one (--state-dir or paths.state_dir)`,
       );
     }
-    return { window, position: sameInput ? cursor.position : 0 };
+    return sameInput ? { window, position: cursor.position, previousEndMs: cursor.previousEndMs } : { window, position: 0, previousEndMs: null };
   }
 
   /**
