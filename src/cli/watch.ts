@@ -8,7 +8,6 @@ import type { MqttClient } from 'mqtt';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { isoSeconds } from '../count/windows.js';
-import { connectOnce } from '../publish/broker-probe.js';
 import { displayUrl } from '../publish/broker-url.js';
 import type { MqttSettings } from '../publish/mqtt-publisher.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
@@ -35,6 +34,8 @@ const RECONNECT_MS = 2000;
 
 /** Connects once, without retrying; a refusal is the operator's to fix, in one line. */
 async function connectToBroker(settings: MqttSettings): Promise<MqttClient> {
+  // The MQTT client loads only when watch runs: it takes longer to load than most commands take to run.
+  const { connectOnce } = await import('../publish/broker-probe.js');
   let attempt;
   try {
     attempt = await connectOnce(settings, {
