@@ -138,7 +138,7 @@ describe.skipIf(noTmpfs !== undefined)(`a full disk${noTmpfs ? ` (skipped: ${noT
     const runtime = path.join(scratch, 'full-run');
     const broker = await bed.broker();
     const subscriber = await bed.subscriber(broker.url);
-    const running = startCli(['replay', '--publish', '--speed', '1200', capture.path, '--state-dir', state, '--runtime-dir', runtime, '--log-level', 'info'], {
+    const running = startCli(['replay', '--publish', '--speed', '2400', capture.path, '--state-dir', state, '--runtime-dir', runtime, '--log-level', 'info'], {
       FOOTFALL_MQTT_URL: broker.url,
       FOOTFALL_SENSOR_ID: sensor,
       FOOTFALL_STORE_CHECKPOINT_SECONDS: '1',
