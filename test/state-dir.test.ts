@@ -11,7 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { HealthPayload, WindowReport } from '../src/publish/payloads.js';
-import { jsonLines, runCli, startCli, type CliResult } from './helpers/cli.js';
+import { COMPARABLE_TOKENS, jsonLines, runCli, startCli, type CliResult } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
 import { expectKilledReplayToResume, killReplayInSecondWindow } from './helpers/kill-resume.js';
 import { freePort, MqttTestBed, type ReceivedMessage } from './helpers/mosquitto.js';
@@ -91,14 +91,14 @@ describe('a damaged database', () => {
   it('is set aside at start with one error line, its waiting reports carried over, and counting goes on; doctor fails until it is dealt with', async () => {
     const capture = await generatedCapture(GENERATED_CAPTURES['radiotap with FCS, pcapng, 2 h']!);
     const state = path.join(scratch, 'damaged');
-    const first = await runCli(['replay', capture.path, '--state-dir', state, '--log-level', 'warn']);
+    const first = await runCli(['replay', capture.path, '--state-dir', state, '--log-level', 'warn'], COMPARABLE_TOKENS);
     expect(first.code).toBe(0);
     const file = path.join(state, 'footfall.db');
     const fd = fs.openSync(file, 'r+');
     fs.writeSync(fd, Buffer.alloc(2 * 4096, 0xa5), 0, 2 * 4096, 2 * 4096);
     fs.closeSync(fd);
 
-    const again = await runCli(['replay', capture.path, '--state-dir', state, '--log-level', 'warn']);
+    const again = await runCli(['replay', capture.path, '--state-dir', state, '--log-level', 'warn'], COMPARABLE_TOKENS);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe(first.stdout);
     const lines = again.stderr.trim().split('\n');
@@ -131,14 +131,15 @@ describe.skipIf(noTmpfs !== undefined)(`a full disk${noTmpfs ? ` (skipped: ${noT
   it('counting and publishing go on, finished windows lose their key and tokens on time, health says so; once there is room everything is written, and nothing is a bug', async () => {
     const capture = await generatedCapture(MORNING);
     const sensor = 'full-disk';
-    const reference = jsonLines<WindowReport>((await runCli(['replay', capture.path, '--log-level', 'warn'], { FOOTFALL_SENSOR_ID: sensor })).stdout);
+    const reference = jsonLines<WindowReport>((await runCli(['replay', capture.path, '--log-level', 'warn'], { ...COMPARABLE_TOKENS, FOOTFALL_SENSOR_ID: sensor })).stdout);
     const disk = path.join(scratch, 'full');
     unmounts.push(mountTmpfs(disk, 32 * 1024 * 1024));
     const state = path.join(disk, 'state');
     const runtime = path.join(scratch, 'full-run');
     const broker = await bed.broker();
     const subscriber = await bed.subscriber(broker.url);
-    const running = startCli(['replay', '--publish', '--speed', '1200', capture.path, '--state-dir', state, '--runtime-dir', runtime, '--log-level', 'info'], {
+    const running = startCli(['replay', '--publish', '--speed', '2400', capture.path, '--state-dir', state, '--runtime-dir', runtime, '--log-level', 'info'], {
+      ...COMPARABLE_TOKENS,
       FOOTFALL_MQTT_URL: broker.url,
       FOOTFALL_SENSOR_ID: sensor,
       FOOTFALL_STORE_CHECKPOINT_SECONDS: '1',
@@ -218,13 +219,13 @@ describe('a run that stops with reports unsent', () => {
 describe('key integrity', () => {
   it('a window continued with a key file replaced by other 32 bytes counts its devices afresh, not twice, and its report says so', async () => {
     const capture = await generatedCapture(MORNING);
-    const reference = jsonLines<WindowReport>((await runCli(['replay', capture.path, '--log-level', 'warn'])).stdout);
+    const reference = jsonLines<WindowReport>((await runCli(['replay', capture.path, '--log-level', 'warn'], COMPARABLE_TOKENS)).stdout);
     const dir = path.join(scratch, 'rekeyed');
     const { before, dirs } = await killReplayInSecondWindow(capture.path, dir);
     const [key] = fs.readdirSync(path.join(dir, 'run')).filter((name) => name.endsWith('.key'));
     fs.writeFileSync(path.join(dir, 'run', key!), crypto.randomBytes(32));
 
-    const second = await runCli(['replay', capture.path, ...dirs, '--log-level', 'warn']);
+    const second = await runCli(['replay', capture.path, ...dirs, '--log-level', 'warn'], COMPARABLE_TOKENS);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toContain("the open window's key is not the one its checkpoint was made with");
     const after = jsonLines<WindowReport>(second.stdout);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unsentReportsError } from './common.js';
+import { lostReportsError, unsentReportsError } from './common.js';
 
 describe('unsentReportsError', () => {
   const resend = 'footfall replay --publish --state-dir /var/lib/footfall a.pcap';
@@ -20,5 +20,15 @@ describe('unsentReportsError', () => {
       exitCode: 74,
       message: '1 finished report(s) could not be written to /var/lib/footfall (its file system is full) nor delivered, and are lost; free space on it before the next run',
     });
+  });
+});
+
+describe('lostReportsError', () => {
+  it('is nothing when no report is held in memory (those in the outbox are sent by the next start)', () => {
+    expect(lostReportsError(0, '/var/lib/footfall')).toBeUndefined();
+  });
+
+  it('says the daemon stopped with reports a full disk kept in memory, which are lost (exit 74)', () => {
+    expect(lostReportsError(3, '/var/lib/footfall')).toMatchObject({ exitCode: 74, message: expect.stringMatching(/^3 finished report\(s\) could not be written to \/var\/lib\/footfall \(its file system is full\) nor delivered, and are lost; /) });
   });
 });

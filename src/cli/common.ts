@@ -85,17 +85,25 @@ export function withScratchDirs(config: Config, options: CommonOptions): Scratch
 }
 
 /**
+ * The error any command that counted ends with when it stops holding `inMemory` finished reports
+ * that a full disk kept out of the database and no broker acknowledged: they are lost (exit 74).
+ */
+export function lostReportsError(inMemory: number, stateDir: string): OperatorError | undefined {
+  if (inMemory === 0) return undefined;
+  return new OperatorError(
+    `${inMemory} finished report(s) could not be written to ${stateDir} (its file system is full) nor delivered, and are lost; free space on it before the next run`,
+    EXIT.ioError,
+  );
+}
+
+/**
  * The error a `replay --publish` or `demo` ends with when reports were left unsent: exit 74
  * when some could not even be written (a full disk) and are lost, 75 when they wait in the
  * outbox, saying how many, where, and `resend`, the command that sends them.
  */
 export function unsentReportsError(unsent: UnsentReports, stateDir: string, kept: boolean, resend: string): OperatorError | undefined {
-  if (unsent.inMemory > 0) {
-    return new OperatorError(
-      `${unsent.inMemory} finished report(s) could not be written to ${stateDir} (its file system is full) nor delivered, and are lost; free space on it before the next run`,
-      EXIT.ioError,
-    );
-  }
+  const lost = lostReportsError(unsent.inMemory, stateDir);
+  if (lost !== undefined) return lost;
   if (unsent.stored === 0) return undefined;
   const where = kept ? `are kept in the temporary state directory ${stateDir}` : `wait in the outbox of ${stateDir}`;
   return new OperatorError(`stopped with ${unsent.stored} report(s) the broker has not acknowledged; they ${where}, and \`${resend}\` sends them`, EXIT.tempFail);

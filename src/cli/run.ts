@@ -1,6 +1,6 @@
 /** `footfall run`: the daemon that systemd runs. */
 import type { Command } from 'commander';
-import { addCommonOptions, commandLogger, loadCommandConfig, type CommonOptions } from './common.js';
+import { addCommonOptions, commandLogger, loadCommandConfig, lostReportsError, type CommonOptions } from './common.js';
 import { onStopSignal } from './signals.js';
 import { softwareVersions } from './version.js';
 
@@ -25,6 +25,9 @@ async function run(options: CommonOptions): Promise<void> {
     await daemon.stop();
     removeSignalHandler();
   }
+  // Reports in the outbox are sent by the next start; those a full disk held in memory are not.
+  const lost = lostReportsError(daemon.unsentAtStop().inMemory, config.paths.state_dir);
+  if (lost !== undefined) throw lost;
   logger.info('stopped');
 }
 

@@ -18,7 +18,7 @@ import { displayUrl } from '../publish/broker-url.js';
 import { CalibrationResponder } from './calibration-exchange.js';
 import { ClockMonitor } from './clock.js';
 import { liveSources, monitorInterfaceOf } from './live-sources.js';
-import { Sensor } from './sensor.js';
+import { Sensor, type UnsentReports } from './sensor.js';
 import { diskSpace, StatusFileWriter, type DaemonStatus } from './status-file.js';
 import { SystemdNotifier } from './systemd-notify.js';
 
@@ -149,6 +149,11 @@ export class Daemon {
       if (LIVE_KEYS.has(key)) logger.info('configuration reloaded: applied', { key });
       else logger.warn('configuration reloaded: changed, takes effect at the next restart', { key });
     }
+  }
+
+  /** The reports left unsent when it stopped (none before it started). */
+  unsentAtStop(): UnsentReports {
+    return this.sensor?.unsent() ?? { stored: 0, inMemory: 0 };
   }
 
   /** Stops in reverse order; concurrent calls share one stop. */

@@ -335,7 +335,7 @@ export class Sensor {
     return stored + inMemory;
   }
 
-  /** Reports not yet acknowledged by a broker: in the outbox, or held in memory. */
+  /** The same reports, told apart: those a later run sends, and those lost if the process ends now. */
   unsent(): UnsentReports {
     const queue = this.store?.queue;
     if (queue === undefined || !this.store!.db.open) return this.unsentAtStop;
@@ -363,8 +363,10 @@ export class Sensor {
     });
     await this.publisher?.stop();
     await this.stopStep('writing the metrics file', () => this.metrics?.stop());
-    // Counted before the store closes, for the command to say what is left.
-    this.unsentAtStop = this.unsent();
+    await this.stopStep('counting the reports left', () => {
+      // Before the store closes, for the command to say what is left.
+      this.unsentAtStop = this.unsent();
+    });
     await this.stopStep('closing the database', () => this.store?.close());
     for (const lock of this.locks) lock.release();
   }

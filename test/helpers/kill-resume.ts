@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { WindowReport } from '../../src/publish/payloads.js';
-import { jsonLines, runCli, startCli } from './cli.js';
+import { COMPARABLE_TOKENS, jsonLines, runCli, startCli, type CliResult } from './cli.js';
 
 /**
  * Replays `file` (at least three windows long) at 600× (an hour in 6 s) with a checkpoint every
@@ -15,7 +15,7 @@ import { jsonLines, runCli, startCli } from './cli.js';
  */
 export async function killReplayInSecondWindow(file: string, dir: string): Promise<{ before: WindowReport[]; dirs: string[] }> {
   const dirs = ['--state-dir', path.join(dir, 'state'), '--runtime-dir', path.join(dir, 'run')];
-  const first = startCli(['replay', file, ...dirs, '--speed', '600', '--log-level', 'warn'], { FOOTFALL_STORE_CHECKPOINT_SECONDS: '1' });
+  const first = startCli(['replay', file, ...dirs, '--speed', '600', '--log-level', 'warn'], { ...COMPARABLE_TOKENS, FOOTFALL_STORE_CHECKPOINT_SECONDS: '1' });
   await first.waitForLines(1);
   await new Promise((resolve) => setTimeout(resolve, 2500));
   first.child.kill('SIGKILL');
@@ -32,14 +32,75 @@ export async function killReplayInSecondWindow(file: string, dir: string): Promi
  * `whileKilled` runs in between, given the directories' flags.
  */
 export async function expectKilledReplayToResume(file: string, dir: string, whileKilled?: (dirs: string[]) => Promise<void>): Promise<void> {
-  const reference = jsonLines<WindowReport>((await runCli(['replay', file, '--log-level', 'warn'])).stdout);
+  const reference = jsonLines<WindowReport>((await runCli(['replay', file, '--log-level', 'warn'], COMPARABLE_TOKENS)).stdout);
   expect(reference.length).toBeGreaterThan(2);
   const { before, dirs } = await killReplayInSecondWindow(file, dir);
   await whileKilled?.(dirs);
 
-  const second = await runCli(['replay', file, ...dirs, '--log-level', 'info']);
+  const second = await runCli(['replay', file, ...dirs, '--log-level', 'info'], COMPARABLE_TOKENS);
   expect(second.code).toBe(0);
   expect(second.stderr).toContain('continuing the input where the previous run stopped');
   const after = jsonLines<WindowReport>(second.stdout);
   expect([...before, ...after]).toEqual(reference);
+}
+
+/** A small seeded generator (mulberry32), so that a failing crash loop can be run again as it was. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+export interface CrashLoopOptions {
+  /** The replay's arguments after `replay`: files and flags (--publish, --speed, ...). */
+  args: string[];
+  /** Holds the state and runtime directories, the same for every run. */
+  dir: string;
+  env: Record<string, string>;
+  kills: number;
+  /** Each run is killed after a delay drawn from [minDelayMs, maxDelayMs). */
+  minDelayMs: number;
+  maxDelayMs: number;
+  random: () => number;
+}
+
+export interface CrashLoopResult {
+  /** Runs killed with -9. */
+  kills: number;
+  /** Runs that ended on their own before their kill (they finished the input and delivered everything). */
+  completed: number;
+  /** Runs the replay once more with the same directories, to its end: it delivers what is left. */
+  finish: () => Promise<CliResult>;
+}
+
+/**
+ * Starts the replay, kills it with -9 after a random delay, and again and again `kills` times
+ * with the same state and runtime directories: crashes at random moments in windows, between
+ * them, with reports in flight and while waiting for the broker. `finish` then lets a last run
+ * end on its own.
+ */
+export async function replayKilledRepeatedly(options: CrashLoopOptions): Promise<CrashLoopResult> {
+  const { dir, env, random } = options;
+  const args = ['replay', ...options.args, '--state-dir', path.join(dir, 'state'), '--runtime-dir', path.join(dir, 'run'), '--log-level', 'error'];
+  let kills = 0;
+  let completed = 0;
+  while (kills < options.kills) {
+    const run = startCli(args, env);
+    const delayMs = options.minDelayMs + random() * (options.maxDelayMs - options.minDelayMs);
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+    await Promise.race([run.done, timer]);
+    run.child.kill('SIGKILL');
+    const result = await run.done;
+    if (result.signal === 'SIGKILL') kills++;
+    else {
+      expect(result.code, result.stderr).toBe(0);
+      completed++;
+    }
+  }
+  return { kills, completed, finish: () => runCli(args, env) };
 }
