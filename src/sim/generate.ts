@@ -57,6 +57,23 @@ export const BENCHMARK_CAPTURE = {
   streetCurve: FLAT_CURVE,
 } as const satisfies Omit<CaptureOptions, 'path'>;
 
+/**
+ * The benchmark's realistic capture: 1,000,000 radiotap frames over four hours in four windows,
+ * from 128,000 addresses, 7.8 frames per address as in the lab's real captures (252,878 probe
+ * requests from 32,585 addresses over its twelve days): phones that take a new address for every
+ * burst, so most work is an address's first frame in a window.
+ */
+export const REALISTIC_BENCHMARK_CAPTURE = {
+  seed: 'footfall-benchmark-realistic',
+  startMs: Date.UTC(2026, 10, 23, 8),
+  hours: 4,
+  frames: 1_000_000,
+  addresses: 128_000,
+  layout: 'mixed',
+  curve: FLAT_CURVE,
+  streetCurve: FLAT_CURVE,
+} as const satisfies Omit<CaptureOptions, 'path'>;
+
 const LAYOUT_STREAM = 7;
 
 function venueOptions(options: CaptureOptions): VenueOptions {
