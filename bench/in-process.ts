@@ -6,7 +6,7 @@ import { SimulatedStore } from '../src/capture/simulated-store.js';
 import { loadConfig } from '../src/config/load.js';
 import { Sensor } from '../src/core/sensor.js';
 import { silentLogger } from '../src/log/logger.js';
-import type { WindowReport } from '../src/publish/payloads.js';
+import type { WindowReport } from '../src/payloads/payloads.js';
 import type { VenueOptions } from '../src/sim/venue.js';
 
 export interface SimulatedRun {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import type { Config } from '../src/config/schema.js';
 import type { Zones } from '../src/count/estimator.js';
-import type { WindowReport } from '../src/publish/payloads.js';
+import type { WindowReport } from '../src/payloads/payloads.js';
 import { OperatorError, EXIT } from '../src/cli/errors.js';
 import { devicesPerPerson, leaveOneOutFactors, mean, median, pearson, peopleError, type OccupancySlot } from './metrics.js';
 import { replayReports, wifiEstimatorSets } from './replay.js';

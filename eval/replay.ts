@@ -14,7 +14,7 @@ import { Sensor } from '../src/core/sensor.js';
 import type { DeviceEstimator, EstimatorSet } from '../src/count/estimator.js';
 import { BLE_ESTIMATORS, DEFAULT_ESTIMATORS, WIFI_ESTIMATORS } from '../src/count/estimators/index.js';
 import { createLogger } from '../src/log/logger.js';
-import type { WindowReport } from '../src/publish/payloads.js';
+import type { WindowReport } from '../src/payloads/payloads.js';
 
 /** Warnings (a capture cut short, say) reach the harness's stderr; nothing else does. */
 const logger = createLogger({ level: 'warn' });

@@ -15,7 +15,7 @@ import { controllerReports, FakeHciBindings } from '../src/capture/ble/fake-nobl
 import { loadConfig } from '../src/config/load.js';
 import { Sensor } from '../src/core/sensor.js';
 import { createLogger } from '../src/log/logger.js';
-import type { BleCounts, WindowReport } from '../src/publish/payloads.js';
+import type { BleCounts, WindowReport } from '../src/payloads/payloads.js';
 import { formatAddress } from '../src/sim/ble-venue.js';
 import { filesUnder, findLeaks } from './helpers/leak-scan.js';
 import { MqttTestBed } from './helpers/mosquitto.js';

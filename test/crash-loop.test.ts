@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { WindowReport } from '../src/publish/payloads.js';
+import type { WindowReport } from '../src/payloads/payloads.js';
 import { COMPARABLE_TOKENS, runCli } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
 import { replayKilledRepeatedly, seededRandom } from './helpers/kill-resume.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DemoTruthLine } from '../src/cli/demo.js';
-import type { WindowReport } from '../src/publish/payloads.js';
+import type { WindowReport } from '../src/payloads/payloads.js';
 import { jsonLines, runCli } from './helpers/cli.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-demo-'));

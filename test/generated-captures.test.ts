@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { WindowReport } from '../src/publish/payloads.js';
+import type { WindowReport } from '../src/payloads/payloads.js';
 import { bleCaptureAddresses } from '../src/sim/generate-ble.js';
 import { jsonLines, runCli } from './helpers/cli.js';
 import { addressKinds, bleTruthWindows, expectBleReportsMatch, expectReportsMatch, truthWindows } from './helpers/expect-counts.js';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryBucket } from '../src/cli/history-buckets.js';
-import type { WindowReport } from '../src/publish/payloads.js';
+import type { WindowReport } from '../src/payloads/payloads.js';
 import { jsonLines, runCli, type CliResult } from './helpers/cli.js';
 import { generatedAddresses, generatedCapture, type GeneratedCapture } from './helpers/generated-captures.js';
 import { filesUnder, findLeaks } from './helpers/leak-scan.js';

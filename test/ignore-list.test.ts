@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { WindowReport } from '../src/publish/payloads.js';
+import type { WindowReport } from '../src/payloads/payloads.js';
 import { jsonLines } from './helpers/cli.js';
 import { expectBleReportsMatch, expectReportsMatch } from './helpers/expect-counts.js';
 import { GENERATED_BLE_CAPTURES, GENERATED_CAPTURES, generatedBleCapture, generatedCapture } from './helpers/generated-captures.js';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { PrivacyPayload, WindowReport } from '../src/publish/payloads.js';
+import type { PrivacyPayload, WindowReport } from '../src/payloads/payloads.js';
 import { jsonLines, runCli } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedAddresses, generatedCapture } from './helpers/generated-captures.js';
 import { filesUnder, findLeaks } from './helpers/leak-scan.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { WindowReport } from '../src/publish/payloads.js';
+import type { WindowReport } from '../src/payloads/payloads.js';
 import { addressKinds, expectBleReportsMatch, expectReportsMatch } from './helpers/expect-counts.js';
 import { jsonLines, runCli } from './helpers/cli.js';
 import { bleAddressKinds, bleCaptures, bleOracle, hasSharedCaptures, hasTshark, wifiCaptures, wifiOracle } from './helpers/shared-captures.js';

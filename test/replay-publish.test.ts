@@ -4,7 +4,7 @@
  * that loses nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StatusPayload, WindowReport } from '../src/publish/payloads.js';
+import type { StatusPayload, WindowReport } from '../src/payloads/payloads.js';
 import { jsonLines, runCli, startCli } from './helpers/cli.js';
 import { MqttTestBed, type ReceivedMessage } from './helpers/mosquitto.js';
 import { capture, hasSharedCaptures } from './helpers/shared-captures.js';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { HealthPayload, WindowReport } from '../src/publish/payloads.js';
+import type { HealthPayload, WindowReport } from '../src/payloads/payloads.js';
 import { COMPARABLE_TOKENS, jsonLines, runCli, startCli, type CliResult } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
 import { expectKilledReplayToResume, killReplayInSecondWindow } from './helpers/kill-resume.js';

@@ -13,7 +13,7 @@ import { connect } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { discoveryConfigs } from '../src/publish/homeassistant.js';
 import { PAYLOAD_SCHEMAS } from '../src/publish/payload-schemas.js';
-import type { HealthPayload, TopicName, WindowReport } from '../src/publish/payloads.js';
+import type { HealthPayload, TopicName, WindowReport } from '../src/payloads/payloads.js';
 import { jsonLines, runCli, startCli } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedAddresses, generatedCapture } from './helpers/generated-captures.js';
 import { hasField, hasJinja, renderTemplates, sensorConfigProblems, templateFields } from './helpers/homeassistant.js';

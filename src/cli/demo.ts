@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { Sensor } from '../core/sensor.js';
 import type { SourceZones } from '../count/estimator.js';
 import { isoSeconds, windowOf } from '../count/windows.js';
-import type { WindowReport } from '../publish/payloads.js';
+import type { WindowReport } from '../payloads/payloads.js';
 import type { BleHeardTruth } from '../capture/simulated-store.js';
 import type { WindowTruth } from '../sim/truth.js';
 import { addCommonOptions, commandLogger, loadCommandConfig, unsentReportsError, withScratchDirs, type CommonOptions } from './common.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WindowReport } from '../publish/payloads.js';
+import type { WindowReport } from '../payloads/payloads.js';
 import { bucketReports, combineReports, longestWindowMinutes } from './history-buckets.js';
 
 /** A report of the window of `minutes` from `start`, with the counts given. */

@@ -13,7 +13,7 @@
  * sensor did not listen count as 0, as they do in the reports.
  */
 import { isoSeconds } from '../count/windows.js';
-import type { WindowReport } from '../publish/payloads.js';
+import type { WindowReport } from '../payloads/payloads.js';
 
 export const BUCKET_SIZES = ['hour', 'day'] as const;
 export type BucketSize = (typeof BUCKET_SIZES)[number];

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import type { WindowReport } from '../publish/payloads.js';
+import type { WindowReport } from '../payloads/payloads.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
 import { EXIT, OperatorError } from './errors.js';
 import {

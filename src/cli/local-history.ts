@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { WindowReport } from '../publish/payloads.js';
+import type { WindowReport } from '../payloads/payloads.js';
 import { DATABASE_FILE } from '../store/database.js';
 import { ReportHistory } from '../store/history.js';
 import { EXIT, OperatorError } from './errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HealthPayload, LivePayload, WindowReport } from '../publish/payloads.js';
+import type { HealthPayload, LivePayload, WindowReport } from '../payloads/payloads.js';
 import { describeBoard, SensorBoard } from './sensor-board.js';
 
 const NOW = Date.parse('2026-12-07T10:42:30Z');

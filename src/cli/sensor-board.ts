@@ -10,7 +10,7 @@
  * retained: a sensor's last report is the last one that arrived while watching.
  */
 import { isoSeconds, slotIndex } from '../count/windows.js';
-import type { HealthPayload, LivePayload, PrivacyPayload, StatusPayload, TopicName, WindowReport } from '../publish/payloads.js';
+import type { HealthPayload, LivePayload, PrivacyPayload, StatusPayload, TopicName, WindowReport } from '../payloads/payloads.js';
 import { combineReports, type CombinedCounts } from './history-buckets.js';
 import { sparkline } from './text-chart.js';
 

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config/schema.js';
 import type { DaemonStatus } from '../core/status-file.js';
 import { readStatus, STATUS_INTERVAL_MS } from '../core/status-file.js';
-import type { SourceHealth, WindowReport } from '../publish/payloads.js';
+import type { SourceHealth, WindowReport } from '../payloads/payloads.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
 import { EXIT, OperatorError } from './errors.js';
 import { readLocalHistory } from './local-history.js';

@@ -1,7 +1,7 @@
 /** The health payload: how the sensor itself is doing, for the retained `health` topic and `footfall status`. */
 import type { SourceKind, SourceStats } from '../capture/source.js';
 import { isoSeconds } from '../count/windows.js';
-import { HEALTH_SCHEMA, type HealthPayload, type SourceHealth, type StoreHealth } from '../publish/payloads.js';
+import { HEALTH_SCHEMA, type HealthPayload, type SourceHealth, type StoreHealth } from '../payloads/payloads.js';
 import type { PipelineTotals } from './pipeline.js';
 
 export interface HealthInputs {

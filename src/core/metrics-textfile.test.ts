@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parsePrometheusText } from '../../test/helpers/prometheus-text.js';
 import { createLogger } from '../log/logger.js';
-import { HEALTH_SCHEMA, type HealthPayload } from '../publish/payloads.js';
+import { HEALTH_SCHEMA, type HealthPayload } from '../payloads/payloads.js';
 import { MetricsTextfile, prometheusText } from './metrics-textfile.js';
 
 const HEALTH: HealthPayload = {

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import type { Logger } from '../log/logger.js';
-import type { HealthPayload, SourceHealth } from '../publish/payloads.js';
+import type { HealthPayload, SourceHealth } from '../payloads/payloads.js';
 
 type Labels = Record<string, string>;
 

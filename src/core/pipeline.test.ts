@@ -7,7 +7,7 @@ import { emptySighting } from '../capture/sighting.js';
 import { silentLogger } from '../log/logger.js';
 import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
-import type { WindowReport } from '../publish/payloads.js';
+import type { WindowReport } from '../payloads/payloads.js';
 import { Store } from '../store/store.js';
 import { UnfinishedWindowError } from '../store/window-store.js';
 import { DEFAULT_ESTIMATORS } from '../count/estimators/index.js';

@@ -14,7 +14,7 @@ import { windowOf } from '../count/windows.js';
 import type { Logger } from '../log/logger.js';
 import type { Observation, ObservationSink } from '../privacy/observation.js';
 import type { Pseudonymizer } from '../privacy/pseudonymizer.js';
-import { LIVE_SCHEMA, type LivePayload, type WindowReport } from '../publish/payloads.js';
+import { LIVE_SCHEMA, type LivePayload, type WindowReport } from '../payloads/payloads.js';
 import type { FinishOutcome, InputCursor, WindowStore } from '../store/window-store.js';
 import { isoSeconds } from '../count/windows.js';
 

@@ -14,7 +14,7 @@ import { MarkedPhoneTap, type MarkedSampleListener } from '../privacy/marked-pho
 import { Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { WindowKeyStore } from '../privacy/window-keys.js';
 import type { MqttPublisher, PublisherState } from '../publish/mqtt-publisher.js';
-import type { HealthPayload, LivePayload, WindowReport } from '../publish/payloads.js';
+import type { HealthPayload, LivePayload, WindowReport } from '../payloads/payloads.js';
 import { makeStateDirectory } from '../store/database.js';
 import { DirectoryLock } from '../store/directory-lock.js';
 import { isOutOfSpace } from '../store/storage-condition.js';

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HealthPayload, LivePayload } from '../publish/payloads.js';
+import type { HealthPayload, LivePayload } from '../payloads/payloads.js';
 
 export const STATUS_FILE = 'status.json';
 export const STATUS_INTERVAL_MS = 2000;

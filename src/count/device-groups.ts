@@ -3,7 +3,7 @@
  * entries) share what follows: merging entries, and turning groups into zones, occupancy and
  * dwell.
  */
-import { DWELL_BUCKETS, type DwellBucket } from '../publish/payloads.js';
+import { DWELL_BUCKETS, type DwellBucket } from '../payloads/payloads.js';
 import { correctForCollisions } from './collisions.js';
 import { premisesMinimum, type DeviceEstimate, type EstimateContext, type Zones } from './estimator.js';
 import type { TokenEntry } from './tally.js';

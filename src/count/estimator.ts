@@ -3,7 +3,7 @@
  * entries of a window to the numbers its report section carries. Estimators live in
  * `estimators/`, one module each, so `npm run eval` can run an alternative beside the default.
  */
-import type { DwellBucket } from '../publish/payloads.js';
+import type { DwellBucket } from '../payloads/payloads.js';
 import type { TokenEntry } from './tally.js';
 import type { WindowSpan } from './windows.js';
 

@@ -3,7 +3,7 @@
  * the same report, which is what lets a restarted daemon finish a window exactly.
  */
 import type { SourceKind } from '../capture/source.js';
-import { REPORT_SCHEMA, type BleCounts, type WifiCounts, type WindowReport } from '../publish/payloads.js';
+import { REPORT_SCHEMA, type BleCounts, type WifiCounts, type WindowReport } from '../payloads/payloads.js';
 import { correctForCollisions } from './collisions.js';
 import type { DeviceEstimate, EstimateContext, EstimatorSet, SourceZones } from './estimator.js';
 import { DEFAULT_ESTIMATORS } from './estimators/index.js';

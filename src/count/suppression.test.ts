@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REPORT_SCHEMA, type WindowReport } from '../publish/payloads.js';
+import { REPORT_SCHEMA, type WindowReport } from '../payloads/payloads.js';
 import { suppressSmallCounts } from './suppression.js';
 
 const report: WindowReport = {

@@ -4,7 +4,7 @@
  * fields it changed, so a subscriber can tell "nobody" from "too few to say". Radio traffic
  * (frames, malformed) and the quality figures are not counts of people and stay as they are.
  */
-import type { BleCounts, WifiCounts, WindowReport } from '../publish/payloads.js';
+import type { BleCounts, WifiCounts, WindowReport } from '../payloads/payloads.js';
 
 const WIFI_COUNTS = ['addresses', 'addresses_global', 'addresses_randomized', 'devices'] as const;
 const BLE_COUNTS = ['addresses', 'addresses_public', 'addresses_random_static', 'addresses_resolvable', 'addresses_nonresolvable', 'devices'] as const;

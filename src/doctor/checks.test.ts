@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { StatusFileWriter, type DaemonStatus } from '../core/status-file.js';
-import type { StoreHealth } from '../publish/payloads.js';
+import type { StoreHealth } from '../payloads/payloads.js';
 import { bluetoothAdapterPresence, checkDatabase, effectiveCapabilities, mountOf } from './checks.js';
 
 const MOUNTS = `sysfs /sys sysfs rw 0 0

@@ -4,7 +4,7 @@
  * as it is; `footfall privacy notice` says the same in plain words for the venue's door.
  */
 import type { Config } from '../config/schema.js';
-import { DWELL_BUCKETS, PRIVACY_SCHEMA, type PrivacyPayload } from '../publish/payloads.js';
+import { DWELL_BUCKETS, PRIVACY_SCHEMA, type PrivacyPayload } from '../payloads/payloads.js';
 import { IgnoreList } from './ignore-list.js';
 
 const WIFI_FIELDS = ['frames', 'malformed', 'addresses', 'addresses_global', 'addresses_randomized', 'devices'];

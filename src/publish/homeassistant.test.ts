@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { hasField, hasJinja, renderTemplates, sensorConfigProblems, templateFields } from '../../test/helpers/homeassistant.js';
 import { discoveryConfigs, discoveryNodeId, HomeAssistantDiscovery, type DiscoveryOptions } from './homeassistant.js';
-import { FULL_HEALTH, FULL_LIVE, FULL_REPORT, MINIMAL_REPORT } from './payloads.fixtures.js';
-import { topicFor, type TopicName } from './payloads.js';
+import { FULL_HEALTH, FULL_LIVE, FULL_REPORT, MINIMAL_REPORT } from '../payloads/payloads.fixtures.js';
+import { topicFor, type TopicName } from '../payloads/payloads.js';
 
 const OPTIONS: DiscoveryOptions = {
   sensorId: 'store-12.entrance',

@@ -23,7 +23,7 @@
 import type { SourceKind } from '../capture/source.js';
 import type { Config } from '../config/schema.js';
 import { SLOT_MS } from '../count/windows.js';
-import { topicFor, type TopicName } from './payloads.js';
+import { topicFor, type TopicName } from '../payloads/payloads.js';
 
 export interface DiscoveryOptions {
   sensorId: string;

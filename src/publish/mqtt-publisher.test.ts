@@ -17,7 +17,7 @@ import {
   type LivePayload,
   type PrivacyPayload,
   type WindowReport,
-} from './payloads.js';
+} from '../payloads/payloads.js';
 
 const SENSOR = 'test-sensor';
 const TOPIC = {

@@ -27,7 +27,7 @@ import type { Logger } from '../log/logger.js';
 import type { Outbox, OutboxEntry } from '../store/outbox.js';
 import { displayUrl } from './broker-url.js';
 import type { DiscoveryMessage, HomeAssistantDiscovery } from './homeassistant.js';
-import { topicFor, type HealthPayload, type LivePayload, type PrivacyPayload, type StatusPayload, type TopicName } from './payloads.js';
+import { topicFor, type HealthPayload, type LivePayload, type PrivacyPayload, type StatusPayload, type TopicName } from '../payloads/payloads.js';
 
 /** The `mqtt` section of the config, with a broker to publish to. */
 export type MqttSettings = Config['mqtt'] & { url: string };

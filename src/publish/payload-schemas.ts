@@ -4,7 +4,7 @@
  * objectSchema), so a field added to a payload does not compile until it is described here, and
  * `schema/*.json` is written from them (schema-files.ts).
  */
-import { DWELL_BUCKETS, HEALTH_SCHEMA, LIVE_SCHEMA, PRIVACY_SCHEMA, REPORT_SCHEMA, type BleCounts, type DwellBucket, type HealthPayload, type LivePayload, type PrivacyPayload, type ReportQuality, type SourceHealth, type StatusPayload, type TopicName, type WifiCounts, type WindowReport } from './payloads.js';
+import { DWELL_BUCKETS, HEALTH_SCHEMA, LIVE_SCHEMA, PRIVACY_SCHEMA, REPORT_SCHEMA, type BleCounts, type DwellBucket, type HealthPayload, type LivePayload, type PrivacyPayload, type ReportQuality, type SourceHealth, type StatusPayload, type TopicName, type WifiCounts, type WindowReport } from '../payloads/payloads.js';
 import { JSON_SCHEMA_DRAFT, mapSchema, objectSchema, withDescription, type JsonSchema } from './json-schema.js';
 
 /** ISO-8601 UTC, as footfall writes times: `2026-11-22T10:00:00Z` (acknowledgement times carry milliseconds). */

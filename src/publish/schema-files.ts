@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configJsonSchema } from '../config/json-schema.js';
 import { payloadSchemaDocument, PAYLOAD_SCHEMAS } from './payload-schemas.js';
-import type { TopicName } from './payloads.js';
+import type { TopicName } from '../payloads/payloads.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 export const CONFIG_SCHEMA_FILE = 'footfall.config.json';

@@ -4,7 +4,7 @@
  * devices inside), so memory does not grow with the length of the simulation.
  */
 
-import { DWELL_BUCKETS, type DwellBucket } from '../publish/payloads.js';
+import { DWELL_BUCKETS, type DwellBucket } from '../payloads/payloads.js';
 import { isLocallyAdministered, type Role } from './device.js';
 
 export interface WindowTruth {

@@ -1,5 +1,5 @@
 /** The local history of finished reports (counts only), kept for `history_days`. */
-import type { WindowReport } from '../publish/payloads.js';
+import type { WindowReport } from '../payloads/payloads.js';
 import type { Db } from './database.js';
 
 export class ReportHistory {

@@ -9,7 +9,7 @@
  */
 import type { Db } from './database.js';
 import { isDamage } from './database.js';
-import type { WindowReport } from '../publish/payloads.js';
+import type { WindowReport } from '../payloads/payloads.js';
 import type { ReportHistory } from './history.js';
 import { parseStoredReport } from './recovery.js';
 

@@ -9,7 +9,7 @@
  * and then read one by one: one bad page costs the rows on it, not those after it.
  */
 import fs from 'node:fs';
-import type { WindowReport } from '../publish/payloads.js';
+import type { WindowReport } from '../payloads/payloads.js';
 import type { Db } from './database.js';
 import type { ReportHistory } from './history.js';
 import type { SqliteOutbox } from './outbox.js';

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isoSeconds } from '../count/windows.js';
 import type { Logger } from '../log/logger.js';
-import type { StoreHealth } from '../publish/payloads.js';
+import type { StoreHealth } from '../payloads/payloads.js';
 
 /** Errors that say the file system has no room left. */
 export function isOutOfSpace(error: unknown): boolean {

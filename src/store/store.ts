@@ -5,7 +5,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { StoreHealth } from '../publish/payloads.js';
+import type { StoreHealth } from '../payloads/payloads.js';
 import { DATABASE_FILE, DamagedDatabaseError, DatabaseError, openDatabase, type Db } from './database.js';
 import { ReportHistory } from './history.js';
 import { ReportQueue, SqliteOutbox } from './outbox.js';

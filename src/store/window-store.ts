@@ -14,7 +14,7 @@ import type { TallyCounters } from '../count/tally.js';
 import { TokenEntry } from '../count/tally.js';
 import { isoSeconds, type WindowSpan } from '../count/windows.js';
 import type { AddressKind } from '../privacy/observation.js';
-import type { WindowReport } from '../publish/payloads.js';
+import type { WindowReport } from '../payloads/payloads.js';
 import { truncateWal, type Db } from './database.js';
 import type { ReportHistory } from './history.js';
 import type { ReportQueue } from './outbox.js';

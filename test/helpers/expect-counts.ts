@@ -1,7 +1,7 @@
 /** Compares replay reports with reference counts: tshark's (the oracle) or a simulation's truth. */
 import { expect } from 'vitest';
 import { isoSeconds, windowOf } from '../../src/count/windows.js';
-import type { BleCounts, WindowReport } from '../../src/publish/payloads.js';
+import type { BleCounts, WindowReport } from '../../src/payloads/payloads.js';
 import type { BleWindowTruth } from '../../src/sim/generate-ble.js';
 import type { WindowTruth } from '../../src/sim/truth.js';
 

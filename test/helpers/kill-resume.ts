@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { WindowReport } from '../../src/publish/payloads.js';
+import type { WindowReport } from '../../src/payloads/payloads.js';
 import { COMPARABLE_TOKENS, jsonLines, runCli, startCli, type CliResult } from './cli.js';
 
 /**

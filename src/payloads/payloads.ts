@@ -1,5 +1,6 @@
 /**
- * Every MQTT payload footfall sends, typed in one place, with the topics they go to.
+ * Every MQTT payload footfall sends, typed in one place, with the topics they go to. Below the
+ * layers that build them (count/, core/), keep them (store/) and send them (publish/).
  * Field names are snake_case and times ISO-8601 UTC. Payloads carry counts only: never a token,
  * a signature or an address, and nothing per device.
  */
