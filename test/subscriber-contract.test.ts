@@ -12,7 +12,7 @@ import path from 'node:path';
 import { connect } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { discoveryConfigs } from '../src/publish/homeassistant.js';
-import { PAYLOAD_SCHEMAS } from '../src/publish/payload-schemas.js';
+import { PAYLOAD_SCHEMAS } from '../src/payloads/payload-schemas.js';
 import type { HealthPayload, TopicName, WindowReport } from '../src/payloads/payloads.js';
 import { jsonLines, runCli, startCli } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedAddresses, generatedCapture } from './helpers/generated-captures.js';

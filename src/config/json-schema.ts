@@ -6,7 +6,7 @@
  * Checks across keys (a client certificate needs its key, ...) are left to `footfall config check`.
  */
 import { parse as parseYaml } from 'yaml';
-import { JSON_SCHEMA_DRAFT, type JsonSchema, type JsonType } from '../publish/json-schema.js';
+import { JSON_SCHEMA_DRAFT, type JsonSchema, type JsonType } from '../payloads/json-schema.js';
 import { NAME, type Field } from './fields.js';
 import { isSection, listFields, schema } from './schema.js';
 

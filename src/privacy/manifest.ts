@@ -4,12 +4,9 @@
  * as it is; `footfall privacy notice` says the same in plain words for the venue's door.
  */
 import type { Config } from '../config/schema.js';
+import { REPORT_VALUE_FIELDS } from '../payloads/payload-schemas.js';
 import { DWELL_BUCKETS, PRIVACY_SCHEMA, type PrivacyPayload } from '../payloads/payloads.js';
 import { IgnoreList } from './ignore-list.js';
-
-const WIFI_FIELDS = ['frames', 'malformed', 'addresses', 'addresses_global', 'addresses_randomized', 'devices'];
-const BLE_FIELDS = ['frames', 'malformed', 'addresses', 'addresses_public', 'addresses_random_static', 'addresses_resolvable', 'addresses_nonresolvable', 'devices'];
-const QUALITY_FIELDS = ['capture_seconds', 'dropped_frames', 'restarts', 'clock_synced', 'devices_counted_from'];
 
 /** The report's fields as dotted paths, for the radios and zones the config has. */
 function reportFields(config: Config): string[] {
@@ -20,11 +17,11 @@ function reportFields(config: Config): string[] {
     'window.start',
     'window.end',
     ...(wifi.enabled
-      ? [...WIFI_FIELDS.map((field) => `wifi.${field}`), ...Object.keys(config.zones.wifi).map((zone) => `wifi.zones.${zone}`), ...DWELL_BUCKETS.map((bucket) => `wifi.dwell_minutes.${bucket}`)]
+      ? [...REPORT_VALUE_FIELDS.wifi.map((field) => `wifi.${field}`), ...Object.keys(config.zones.wifi).map((zone) => `wifi.zones.${zone}`), ...DWELL_BUCKETS.map((bucket) => `wifi.dwell_minutes.${bucket}`)]
       : []),
-    ...(ble.enabled ? [...BLE_FIELDS.map((field) => `ble.${field}`), ...Object.keys(config.zones.ble).map((zone) => `ble.zones.${zone}`)] : []),
+    ...(ble.enabled ? [...REPORT_VALUE_FIELDS.ble.map((field) => `ble.${field}`), ...Object.keys(config.zones.ble).map((zone) => `ble.zones.${zone}`)] : []),
     'occupancy',
-    ...QUALITY_FIELDS.map((field) => `quality.${field}`),
+    ...REPORT_VALUE_FIELDS.quality.map((field) => `quality.${field}`),
     ...(config.privacy.min_count > 1 ? ['suppressed'] : []),
   ];
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configJsonSchema } from '../config/json-schema.js';
-import { payloadSchemaDocument, PAYLOAD_SCHEMAS } from './payload-schemas.js';
+import { payloadSchemaDocument, PAYLOAD_SCHEMAS } from '../payloads/payload-schemas.js';
 import type { TopicName } from '../payloads/payloads.js';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));

@@ -5,7 +5,7 @@
  * not carry one that is not documented.
  */
 import AjvModule from 'ajv';
-import type { JsonSchema } from '../../src/publish/json-schema.js';
+import type { JsonSchema } from '../../src/payloads/json-schema.js';
 
 const Ajv = AjvModule.default;
 

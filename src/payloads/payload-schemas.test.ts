@@ -5,9 +5,9 @@ import { validator } from '../../test/helpers/json-schemas.js';
 import { loadConfig } from '../config/load.js';
 import { privacyManifest } from '../privacy/manifest.js';
 import { PAYLOAD_SCHEMAS, payloadSchemaDocument } from './payload-schemas.js';
-import { FULL_HEALTH, FULL_LIVE, FULL_REPORT, MINIMAL_HEALTH, MINIMAL_LIVE, MINIMAL_REPORT } from '../payloads/payloads.fixtures.js';
-import type { PrivacyPayload, StatusPayload, TopicName } from '../payloads/payloads.js';
-import { SCHEMA_DIR, schemaFiles } from './schema-files.js';
+import { FULL_HEALTH, FULL_LIVE, FULL_REPORT, MINIMAL_HEALTH, MINIMAL_LIVE, MINIMAL_REPORT } from './payloads.fixtures.js';
+import type { PrivacyPayload, StatusPayload, TopicName } from './payloads.js';
+import { SCHEMA_DIR, schemaFiles } from '../publish/schema-files.js';
 
 const config = loadConfig({ file: '/nonexistent/footfall.yaml', fileExplicit: false, env: { FOOTFALL_PRIVACY_CONTACT: 'privacy@shop.example', FOOTFALL_PRIVACY_MIN_COUNT: '3', FOOTFALL_ZONES_WIFI: 'inside=-65' } });
 const PRIVACY: PrivacyPayload = privacyManifest(config, '0.1.0');

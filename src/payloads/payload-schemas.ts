@@ -4,7 +4,7 @@
  * objectSchema), so a field added to a payload does not compile until it is described here, and
  * `schema/*.json` is written from them (schema-files.ts).
  */
-import { DWELL_BUCKETS, HEALTH_SCHEMA, LIVE_SCHEMA, PRIVACY_SCHEMA, REPORT_SCHEMA, type BleCounts, type DwellBucket, type HealthPayload, type LivePayload, type PrivacyPayload, type ReportQuality, type SourceHealth, type StatusPayload, type TopicName, type WifiCounts, type WindowReport } from '../payloads/payloads.js';
+import { DWELL_BUCKETS, HEALTH_SCHEMA, LIVE_SCHEMA, PRIVACY_SCHEMA, REPORT_SCHEMA, type BleCounts, type DwellBucket, type HealthPayload, type LivePayload, type PrivacyPayload, type ReportQuality, type SourceHealth, type StatusPayload, type TopicName, type WifiCounts, type WindowReport } from './payloads.js';
 import { JSON_SCHEMA_DRAFT, mapSchema, objectSchema, withDescription, type JsonSchema } from './json-schema.js';
 
 /** ISO-8601 UTC, as footfall writes times: `2026-11-22T10:00:00Z` (acknowledgement times carry milliseconds). */
@@ -70,6 +70,19 @@ const QUALITY = objectSchema<ReportQuality>(
   },
   { devices_counted_from: true },
 );
+
+/** The names of an object's fields that hold one value (a count, a flag, a time), not an object. */
+function valueFieldNames(schema: JsonSchema): string[] {
+  return Object.entries(schema.properties ?? {})
+    .filter(([, field]) => field.type !== 'object')
+    .map(([name]) => name);
+}
+
+/**
+ * The report's fields of single values per radio and in `quality`, by name, for the privacy
+ * manifest; the zones and dwell buckets a report carries depend on the config.
+ */
+export const REPORT_VALUE_FIELDS = { wifi: valueFieldNames(WIFI_COUNTS), ble: valueFieldNames(BLE_COUNTS), quality: valueFieldNames(QUALITY) };
 
 /** The fields a report and the live counts share. */
 const COUNTS_PROPERTIES = {
