@@ -17,10 +17,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../src/capture/frame-mutations.fixtures.js';
 import type { WindowReport } from '../src/payloads/payloads.js';
 import { COMPARABLE_TOKENS, runCli } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
-import { replayKilledRepeatedly, seededRandom } from './helpers/kill-resume.js';
+import { replayKilledRepeatedly } from './helpers/kill-resume.js';
 import { MqttTestBed } from './helpers/mosquitto.js';
 
 const KILLS = Number(process.env.FOOTFALL_TEST_CRASH_KILLS ?? 20);
@@ -60,7 +61,7 @@ describe('a replay --publish killed with -9 at random moments, again and again',
         kills: KILLS,
         minDelayMs: DELAYS_MS.min,
         maxDelayMs: DELAYS_MS.max,
-        random: seededRandom(SEED),
+        random: mulberry32(SEED),
       });
       expect(kills).toBe(KILLS);
       const last = await finish();

@@ -44,18 +44,6 @@ export async function expectKilledReplayToResume(file: string, dir: string, whil
   expect([...before, ...after]).toEqual(reference);
 }
 
-/** A small seeded generator (mulberry32), so that a failing crash loop can be run again as it was. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 export interface CrashLoopOptions {
   /** The replay's arguments after `replay`: files and flags (--publish, --speed, ...). */
   args: string[];
