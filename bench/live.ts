@@ -22,8 +22,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { controllerReports } from '../src/capture/ble/fake-noble-bindings.fixtures.js';
-import type { SourceHealth } from '../src/publish/payloads.js';
 import { readStatus, type DaemonStatus } from '../src/core/status-file.js';
+import type { SourceHealth } from '../src/publish/payloads.js';
 import { FLAT_CURVE } from '../src/sim/daily-curve.js';
 import { fixtures, type CaptureOptions } from '../src/sim/generate.js';
 import { createNetns, netnsUnavailable, type Netns } from '../test/helpers/netns.js';
@@ -38,8 +38,10 @@ const FOOTFALL = path.join(ROOT, 'dist/cli/main.js');
 const CHILD = fileURLToPath(new URL('./live-child.js', import.meta.url));
 const LOOP_DELAY_MODULE = new URL('./loop-delay.js', import.meta.url).href;
 
-export const WIFI_FRAMES_PER_SECOND = 5000;
-export const BLE_ADVERTISEMENTS_PER_SECOND = 3000;
+/** How long the daemon is driven by default, and the least the Wi-Fi capture is made for. */
+export const DEFAULT_LIVE_SECONDS = 180;
+const WIFI_FRAMES_PER_SECOND = 5000;
+const BLE_ADVERTISEMENTS_PER_SECOND = 3000;
 /**
  * Probe requests per distinct address in the daemon's window. Real captures have 7 to 8 (the
  * lab's 24,367 came from 3,071 addresses); 8 is the fewest the simulated venue gives in an hour.
@@ -81,7 +83,7 @@ export interface SourceTraffic {
   sent: number;
   counted: number;
   malformed: number;
-  /** What the kernel dropped before the daemon read it (the daemon's own count). */
+  /** What the kernel dropped before the daemon read it (the daemon's own count); a Bluetooth controller reports none. */
   dropped: number;
 }
 
@@ -108,9 +110,6 @@ export function liveUnavailable(): string | undefined {
   if (!commandExists('editcap')) return 'editcap is not installed (apt-get install wireshark-common)';
   return netnsUnavailable();
 }
-
-/** How long the daemon is driven by default, and the least the Wi-Fi capture is made for. */
-export const DEFAULT_LIVE_SECONDS = 180;
 
 /**
  * A venue whose hour of probe requests, replayed in `seconds` at 5,000/s, fills the daemon's
