@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: where footfall stands against the design's targets, measured side by side
  * with tcpdump and tshark in one run. Options: --rounds N (interleaved runs of each program,
- * default 5), --skip-throughput, --skip-pauses, --skip-soak, --soak-days N (default 7).
+ * default 5), --skip-throughput, --skip-pauses, --skip-soak, --soak-days N (default 7),
+ * --skip-live, --live-seconds N (how long the live daemon is driven, default 180).
  * Writes the figures to .cache/bench/results.json too.
  */
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BENCHMARK_CAPTURE, fixtures, REALISTIC_BENCHMARK_CAPTURE } from '../src/sim/generate.js';
 import { describePauses, measurePauses } from './pauses.js';
+import { DEFAULT_LIVE_SECONDS, describeLive, liveUnavailable, measureLive, type LiveResult } from './live.js';
 import { describeSoak, soak } from './soak.js';
 import { describeThroughput, measureThroughput } from './throughput.js';
 import { GNU_TIME } from './measure.js';
@@ -34,6 +36,8 @@ async function main(): Promise<void> {
       'skip-throughput': { type: 'boolean', default: false },
       'skip-pauses': { type: 'boolean', default: false },
       'skip-soak': { type: 'boolean', default: false },
+      'skip-live': { type: 'boolean', default: false },
+      'live-seconds': { type: 'string', default: String(DEFAULT_LIVE_SECONDS) },
     },
   });
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -70,6 +74,25 @@ async function main(): Promise<void> {
     const pauses = await measurePauses(Number(values['pause-speed']));
     describePauses(pauses).forEach((line) => log(line));
     results.pauses = pauses;
+  }
+  // Last: the other measures run in this process, which the live one leaves holding its
+  // advertisements; the daemon it measures runs in a process of its own.
+  if (!values['skip-live']) {
+    const seconds = Number(values['live-seconds']);
+    if (!(Number.isInteger(seconds) && seconds > 0)) throw new Error('--live-seconds takes a whole number of seconds');
+    const unavailable = liveUnavailable();
+    if (unavailable !== undefined) {
+      log(`Live daemon: skipped, ${unavailable}`);
+    } else {
+      const runs: LiveResult[] = [];
+      for (const ble of [false, true]) {
+        log(`Live daemon, ${ble ? 'Wi-Fi and BLE' : 'Wi-Fi alone'}, in a network namespace ...`);
+        const live = await measureLive({ seconds, ble, fixturesDir: `${ROOT}.cache/fixtures`, log });
+        describeLive(live).forEach((line) => log(line));
+        runs.push(live);
+      }
+      results.live = runs;
+    }
   }
   fs.mkdirSync(`${ROOT}.cache/bench`, { recursive: true });
   fs.writeFileSync(`${ROOT}.cache/bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);

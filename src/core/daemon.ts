@@ -17,7 +17,7 @@ import { oneLine, type Logger } from '../log/logger.js';
 import { displayUrl } from '../publish/broker-url.js';
 import { CalibrationResponder } from './calibration-exchange.js';
 import { ClockMonitor } from './clock.js';
-import { liveSources, monitorInterfaceOf } from './live-sources.js';
+import { liveSources, monitorInterfaceOf, type LiveSourceOptions } from './live-sources.js';
 import { Sensor, type UnsentReports } from './sensor.js';
 import { diskSpace, StatusFileWriter, type DaemonStatus } from './status-file.js';
 import { SystemdNotifier } from './systemd-notify.js';
@@ -46,6 +46,7 @@ export class Daemon {
     private config: Config,
     private readonly logger: Logger,
     private readonly versions: Record<string, string>,
+    private readonly sourceOptions: LiveSourceOptions = {},
   ) {}
 
   /** Starts every part; rejects (after undoing what started) when one cannot start. */
@@ -69,7 +70,7 @@ export class Daemon {
         interactive: true,
         requireSync: config.clock.require_sync,
         sourceKinds,
-        createSources: () => liveSources(config, captureInterface, logger),
+        createSources: () => liveSources(config, captureInterface, logger, this.sourceOptions),
         versions: this.versions,
       }));
       await sensor.start();

@@ -3,7 +3,7 @@
  * sources on it and on the Bluetooth adapter. The daemon counts with them; `footfall calibrate`
  * uses the same ones when no daemon holds the radios.
  */
-import { BleLiveSource } from '../capture/ble/ble-live-source.js';
+import { BleLiveSource, type BleLiveSourceOptions } from '../capture/ble/ble-live-source.js';
 import { MonitorInterface } from '../capture/wifi/monitor-interface.js';
 import { WifiLiveSource } from '../capture/wifi/wifi-live-source.js';
 import type { Config } from '../config/schema.js';
@@ -24,8 +24,13 @@ export function monitorInterfaceOf(config: Config, logger: Logger): MonitorInter
 
 export type LiveSource = WifiLiveSource | BleLiveSource;
 
+export interface LiveSourceOptions {
+  /** Makes the Bluetooth adapter's noble bindings; by default noble's HCI socket ones. The live benchmark drives the daemon through stand-ins. */
+  createBleBindings?: BleLiveSourceOptions['createBindings'];
+}
+
 /** A source on `captureInterface` (none when null: Wi-Fi is off), and one on the Bluetooth adapter when BLE is on. */
-export function liveSources(config: Config, captureInterface: string | null, logger: Logger): LiveSource[] {
+export function liveSources(config: Config, captureInterface: string | null, logger: Logger, options: LiveSourceOptions = {}): LiveSource[] {
   const { wifi, ble } = config.capture;
   return [
     ...(captureInterface === null
@@ -39,6 +44,8 @@ export function liveSources(config: Config, captureInterface: string | null, log
             logger: logger.child('capture'),
           }),
         ]),
-    ...(ble.enabled ? [new BleLiveSource({ adapter: ble.adapter, passive: ble.passive, stallSeconds: ble.stall_seconds, logger: logger.child('ble') })] : []),
+    ...(ble.enabled
+      ? [new BleLiveSource({ adapter: ble.adapter, passive: ble.passive, stallSeconds: ble.stall_seconds, logger: logger.child('ble'), createBindings: options.createBleBindings })]
+      : []),
   ];
 }
