@@ -176,6 +176,11 @@ export class Pipeline implements ObservationSink {
     for (const kind of sources) if (listening === undefined || listening(kind)) tally.markListening(kind);
   }
 
+  /** The start of the open window; null when none is open. */
+  openWindowStartMs(): number | null {
+    return this.open?.span.startMs ?? null;
+  }
+
   /** New zones (the daemon reloaded its configuration): the open window is reported with them, as every window after it. */
   setZones(zones: SourceZones): void {
     this.options.zones = zones;

@@ -20,6 +20,7 @@ import { DirectoryLock } from '../store/directory-lock.js';
 import { isOutOfSpace } from '../store/storage-condition.js';
 import { Store } from '../store/store.js';
 import { HealthReporter } from './health.js';
+import { LiveCountsCache } from './live-counts-cache.js';
 import { MetricsTextfile } from './metrics-textfile.js';
 import { Pipeline } from './pipeline.js';
 
@@ -123,6 +124,8 @@ export class Sensor {
   /** The config as it is now: the options' one, with what a reload changed. */
   private liveConfig: Config;
   private unsentAtStop: UnsentReports = { stored: 0, inMemory: 0 };
+  /** The open window's counts for snapshot(), counted again as often as their cost allows. */
+  private liveCounts: LiveCountsCache | undefined;
   /** The first step of stop() that failed, if one did. */
   stopError: unknown;
 
@@ -283,6 +286,7 @@ export class Sensor {
    */
   reconfigure(settings: { zones: SourceZones; ignore: string[]; contact: string | null }): void {
     this.pipeline?.setZones(settings.zones);
+    this.liveCounts?.invalidate();
     this.privacy?.setIgnoreList(new IgnoreList(settings.ignore));
     const { config } = this.options;
     this.liveConfig = {
@@ -310,9 +314,12 @@ export class Sensor {
     return performance.now() - this.lastTickMs;
   }
 
+  /** The daemon's state for its status file: the open window's counts as of now, or a few seconds ago on a busy window (LiveCountsCache). */
   snapshot(): SensorSnapshot {
     const nowMs = Date.now();
-    return { health: this.health!.payload(nowMs), live: this.pipeline!.live(nowMs), publisher: this.publisher?.state() };
+    const pipeline = this.pipeline!;
+    this.liveCounts ??= new LiveCountsCache((asOfMs) => pipeline.live(asOfMs), () => pipeline.openWindowStartMs());
+    return { health: this.health!.payload(nowMs), live: this.liveCounts.get(nowMs), publisher: this.publisher?.state() };
   }
 
   /**
