@@ -1,5 +1,5 @@
 /**
- * The daemon of `footfall run`, composed as src/cli/run.ts composes it, but with noble's bindings
+ * The daemon of `footfall run`, run by src/cli/run.ts's runDaemon, but with noble's bindings
  * for the Bluetooth adapter replaced by a stand-in (there is no controller here) that the live
  * benchmark feeds: each line on stdin is an advertisement the controller reports as it arrives
  * (advertisement-lines.ts). The benchmark starts this inside the network namespace of its Wi-Fi
@@ -17,10 +17,7 @@ import { parseAdvertisementLine } from './advertisement-lines.js';
 
 const DIST = new URL('../../../dist/', import.meta.url);
 const distModule = async <T>(file: string): Promise<T> => (await import(new URL(file, DIST).href)) as T;
-const { commandLogger, loadCommandConfig } = await distModule<typeof import('../src/cli/common.js')>('cli/common.js');
-const { onStopSignal } = await distModule<typeof import('../src/cli/signals.js')>('cli/signals.js');
-const { softwareVersions } = await distModule<typeof import('../src/cli/version.js')>('cli/version.js');
-const { Daemon } = await distModule<typeof import('../src/core/daemon.js')>('core/daemon.js');
+const { runDaemon } = await distModule<typeof import('../src/cli/run.js')>('cli/run.js');
 
 /** Hands each line on stdin to the bindings, as the controller's report of the moment it arrived. */
 function relayAdvertisements(bindings: FakeHciBindings): void {
@@ -35,23 +32,14 @@ function relayAdvertisements(bindings: FakeHciBindings): void {
 }
 
 const { values } = parseArgs({ options: { config: { type: 'string' } } });
-const config = loadCommandConfig({ config: values.config });
-const logger = commandLogger(config);
 const bindings = new FakeHciBindings();
-const daemon = new Daemon(config, logger, softwareVersions(), { createBleBindings: () => bindings });
-const removeSignalHandler = onStopSignal(async (signal) => {
-  logger.info('stopping', { signal });
-  await daemon.stop();
-});
 try {
-  await daemon.start();
-  if (bindings.calls.init === 0) throw new Error('the daemon did not open the Bluetooth adapter: is capture.ble.enabled on?');
-  bindings.setState('poweredOn');
-  relayAdvertisements(bindings);
-  await daemon.run();
+  await runDaemon({ config: values.config }, { createBleBindings: () => bindings }, () => {
+    if (bindings.calls.init === 0) throw new Error('the daemon did not open the Bluetooth adapter: is capture.ble.enabled on?');
+    bindings.setState('poweredOn');
+    relayAdvertisements(bindings);
+  });
 } finally {
-  await daemon.stop();
-  removeSignalHandler();
   // Standard input would keep the process alive after the daemon stopped.
   process.stdin.destroy();
 }

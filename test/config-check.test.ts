@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FOOTFALL_BIN, runCli, type CliResult } from './helpers/cli.js';
 import { GENERATED_CAPTURES, generatedCapture } from './helpers/generated-captures.js';
+import { mountTmpfs, tmpfsUnavailable } from './helpers/tmpfs.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-config-check-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -120,23 +121,9 @@ function canRunAsNobody(): string | undefined {
   return undefined;
 }
 
-function canMountTmpfs(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root to mount a read-only tmpfs';
-  const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'mount -t tmpfs does not work here';
-  } finally {
-    fs.rmSync(probe, { recursive: true, force: true });
-  }
-}
-
 describe('directories that cannot be used: exit 73 naming the key, from config check and at start', () => {
   const nobody = canRunAsNobody();
-  const mounting = canMountTmpfs();
+  const mounting = tmpfsUnavailable();
   // Readable by everyone, so that the user nobody reaches the config and the directories below.
   const base = fs.mkdtempSync(path.join(dir, 'dirs-'));
   fs.chmodSync(dir, 0o755);
@@ -144,10 +131,8 @@ describe('directories that cannot be used: exit 73 naming the key, from config c
   const config = path.join(base, 'footfall.yaml');
   fs.writeFileSync(config, 'sensor:\n  id: dirs-test\n');
   fs.chmodSync(config, 0o644);
-  let mounted: string | undefined;
-  afterAll(() => {
-    if (mounted !== undefined) execFileSync('umount', [mounted]);
-  });
+  let unmount: (() => void) | undefined;
+  afterAll(() => unmount?.());
 
   const replay = async (run: (args: string[]) => Promise<CliResult>, runtimeDir: string) => {
     const capture = await generatedCapture(GENERATED_CAPTURES['radiotap cut to a 96-byte snap length, 1 h']!);
@@ -215,8 +200,8 @@ describe('directories that cannot be used: exit 73 naming the key, from config c
   });
 
   it.skipIf(mounting !== undefined)(`a runtime directory on a read-only file system${mounting ? ` (skipped: ${mounting})` : ''}`, async () => {
-    mounted = fs.mkdtempSync(path.join(base, 'read-only-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k,mode=0700', 'tmpfs', mounted]);
+    const mounted = fs.mkdtempSync(path.join(base, 'read-only-'));
+    unmount = mountTmpfs(mounted, 64 * 1024, 'ro,mode=0700');
     for (const runtimeDir of [mounted, path.join(mounted, 'footfall')]) {
       const problem = runtimeDir === mounted ? 'is on a read-only file system' : `does not exist and cannot be made: ${mounted} is on a read-only file system`;
       const line = `paths.runtime_dir: ${runtimeDir} ${problem}; give a directory footfall can write in, on a tmpfs`;

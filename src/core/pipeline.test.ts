@@ -106,6 +106,16 @@ function traffic(): Frame[] {
   return frames;
 }
 
+/** `frames` through a pipeline of its own, start to end: what an interrupted run must add up to. */
+function uninterruptedRun(frames: Frame[]): Harness {
+  const reference = new Harness(path.join(dir, 'ref'));
+  reference.pipeline.start();
+  reference.feed(frames);
+  reference.pipeline.finishInput();
+  reference.store.close();
+  return reference;
+}
+
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-pipeline-'));
@@ -192,12 +202,7 @@ describe('Pipeline', () => {
 
   it('continues a window after a crash and finishes it with the counts of an uninterrupted run', () => {
     const frames = traffic();
-    const reference = new Harness(path.join(dir, 'ref'));
-    fs.mkdirSync(reference.dir, { recursive: true });
-    reference.pipeline.start();
-    reference.feed(frames);
-    reference.pipeline.finishInput();
-    reference.store.close();
+    const reference = uninterruptedRun(frames);
 
     // 150: after the first window finished, before the second was checkpointed.
     for (const crashAt of [70, 75, 123, 150, 200]) {
@@ -228,11 +233,7 @@ describe('Pipeline', () => {
     ['garbled', (file: string) => fs.writeFileSync(file, 'not a key')],
   ])('a window continued with its key %s counts its devices afresh from the restart, not twice, and its report says so', (_how, spoil) => {
     const frames = traffic();
-    const reference = new Harness(path.join(dir, 'ref'));
-    reference.pipeline.start();
-    reference.feed(frames);
-    reference.pipeline.finishInput();
-    reference.store.close();
+    const reference = uninterruptedRun(frames);
 
     const first = new Harness(dir);
     first.pipeline.start();
@@ -264,11 +265,7 @@ describe('Pipeline', () => {
 
   it('never finishes, prints or publishes another input\'s open window: it refuses before reading a frame, and that input finishes it later', () => {
     const frames = traffic();
-    const reference = new Harness(path.join(dir, 'ref'));
-    reference.pipeline.start();
-    reference.feed(frames);
-    reference.pipeline.finishInput();
-    reference.store.close();
+    const reference = uninterruptedRun(frames);
 
     const first = new Harness(dir);
     first.pipeline.start();
@@ -298,11 +295,7 @@ describe('Pipeline', () => {
 
   it('goes on counting when the database takes no writes: the finished report held in memory and sent from there, its key destroyed, everything written once it can be', () => {
     const frames = traffic();
-    const reference = new Harness(path.join(dir, 'ref'));
-    reference.pipeline.start();
-    reference.feed(frames);
-    reference.pipeline.finishInput();
-    reference.store.close();
+    const reference = uninterruptedRun(frames);
 
     const h = new Harness(dir);
     h.pipeline.start();

@@ -22,10 +22,10 @@ export function tmpfsUnavailable(): string | undefined {
   }
 }
 
-/** A tmpfs of `bytes` at `dir` (made if missing); returns what unmounts it. */
-export function mountTmpfs(dir: string, bytes: number): () => void {
+/** A tmpfs of `bytes` at `dir` (made if missing), with more mount `options` (`ro,mode=0700`); returns what unmounts it. */
+export function mountTmpfs(dir: string, bytes: number, options?: string): () => void {
   fs.mkdirSync(dir, { recursive: true });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options === undefined ? `size=${bytes}` : `${options},size=${bytes}`, 'tmpfs', dir]);
   return () => execFileSync('umount', ['--lazy', dir]);
 }
 
