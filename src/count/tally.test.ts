@@ -4,8 +4,8 @@ import { WindowTally, channelBit } from './tally.js';
 
 const START = Date.UTC(2026, 0, 12, 10);
 
-function frame(timeMs: number, sequence: number, rssi: number, channel: number): Observation {
-  return { source: 'wifi', timeMs: START + timeMs, token: 'tok', tokenId: 0, addressKind: 'randomized', group: false, rssi, channel, sequence, signature: 'sig' };
+function frame(timeMs: number, sequence: number, rssi: number, channel: number, token = 'tok'): Observation {
+  return { source: 'wifi', timeMs: START + timeMs, token, tokenId: -1, addressKind: 'randomized', group: false, rssi, channel, sequence, signature: 'sig' };
 }
 
 describe('a token entry', () => {
@@ -26,5 +26,18 @@ describe('a token entry', () => {
     expect(channelBit('ble', 0)).toBe(0);
     expect(channelBit('wifi', 0)).toBe(0);
     expect(channelBit('wifi', 2484)).toBe(1 << 14);
+  });
+
+  it('numbers the entries in the order the window first saw them, and a continued window goes on after the last', () => {
+    const span = { startMs: START, endMs: START + 3_600_000 };
+    const tally = new WindowTally(span, ['wifi']);
+    for (const [timeMs, token] of [[0, 'a'], [10, 'b'], [20, 'a'], [30, 'c']] as const) tally.add(frame(timeMs, 0, -60, 2412, token));
+    const entries = tally.sources.get('wifi')!.entries;
+    expect([...entries.values()].map((e) => [e.token, e.ordinal])).toEqual([['a', 0], ['b', 1], ['c', 2]]);
+
+    const continued = new WindowTally(span, ['wifi']);
+    continued.restore(tally.counters(), entries.values());
+    continued.add(frame(40, 0, -60, 2412, 'd'));
+    expect(continued.sources.get('wifi')!.entries.get('d')!.ordinal).toBe(3);
   });
 });

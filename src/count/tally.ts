@@ -27,6 +27,11 @@ export function channelBit(source: SourceKind, channel: number): number {
 export class TokenEntry {
   /** Changed since the last checkpoint. */
   dirty = false;
+  /**
+   * The order in which the window first saw its token (0, 1, ...). Checkpoints store entries by
+   * it, so that the entries a checkpoint rewrites, mostly the newest, are stored together.
+   */
+  ordinal = 0;
   /** Frames counted. */
   frames = 0;
   /** 802.11 sequence numbers of the first and the last frame; -1 when unknown (BLE). */
@@ -124,6 +129,7 @@ export class WindowTally {
   private runningSinceMs: number | null = null;
   lastTimeMs: number;
   private dirty: TokenEntry[] = [];
+  private nextOrdinal = 0;
   /** Entries by the tokenizer's token id, to skip hashing the token on most frames. */
   private readonly byTokenId: TokenEntry[] = [];
   private readonly slotBitmaps: SlotBitmaps;
@@ -165,6 +171,7 @@ export class WindowTally {
       entry = source.entries.get(o.token);
       if (entry === undefined) {
         entry = new TokenEntry(o.source, o.token, o.addressKind, o.group, o.timeMs, o.timeMs, rssi, o.signature, this.slotBitmaps.take());
+        entry.ordinal = this.nextOrdinal++;
         source.entries.set(o.token, entry);
       }
       if (o.tokenId >= 0) this.byTokenId[o.tokenId] = entry;
@@ -209,11 +216,12 @@ export class WindowTally {
     return this.dirty.length;
   }
 
-  /** Entries changed since the last call; they count as saved from now on. */
-  takeDirty(): TokenEntry[] {
-    const taken = this.dirty;
+  /** Entries changed since the last call, the longest changed first, up to `limit`; they count as saved from now on. */
+  takeDirty(limit = Number.POSITIVE_INFINITY): TokenEntry[] {
+    let taken = this.dirty;
+    if (limit < taken.length) taken = taken.splice(0, limit);
+    else this.dirty = [];
     for (const entry of taken) entry.dirty = false;
-    this.dirty = [];
     return taken;
   }
 
@@ -253,6 +261,9 @@ export class WindowTally {
     this.runningSinceMs = null;
     this.lastTimeMs = counters.lastTimeMs;
     this.countedFromMs = counters.countedFromMs ?? null;
-    for (const entry of entries) this.sources.get(entry.source)?.entries.set(entry.token, entry);
+    for (const entry of entries) {
+      this.sources.get(entry.source)?.entries.set(entry.token, entry);
+      this.nextOrdinal = Math.max(this.nextOrdinal, entry.ordinal + 1);
+    }
   }
 }

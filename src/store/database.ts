@@ -16,7 +16,7 @@ export type Db = Database.Database;
 export const DATABASE_FILE = 'footfall.db';
 
 /** Schema migrations; the database's user_version says how many have been applied. */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE open_window (
      id INTEGER PRIMARY KEY CHECK (id = 1),
      start_ms INTEGER NOT NULL,
@@ -67,6 +67,33 @@ const MIGRATIONS: readonly string[] = [
   // Where the input's last finished window ended, so that a restart between two windows
   // continues as an uninterrupted run would (the next one captured from its start).
   `ALTER TABLE input_cursor ADD COLUMN previous_end_ms INTEGER;`,
+  // Rows keyed by the entry's ordinal in its window instead of by its token: a checkpoint
+  // rewrites the entries seen lately, which are mostly the window's newest, so its pages are
+  // few and at the table's end. Keyed by (random) token, they were on every page of the table.
+  `CREATE TABLE open_tokens_by_ordinal (
+     ordinal INTEGER PRIMARY KEY,
+     source TEXT NOT NULL,
+     token TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     grp INTEGER NOT NULL,
+     first_ms REAL NOT NULL,
+     last_ms REAL NOT NULL,
+     max_rssi REAL,
+     signature TEXT,
+     slots BLOB NOT NULL,
+     frames INTEGER NOT NULL DEFAULT 0,
+     first_seq INTEGER NOT NULL DEFAULT -1,
+     last_seq INTEGER NOT NULL DEFAULT -1,
+     bursts INTEGER NOT NULL DEFAULT 0,
+     rssi_sum REAL NOT NULL DEFAULT 0,
+     rssi_count INTEGER NOT NULL DEFAULT 0,
+     channels INTEGER NOT NULL DEFAULT 0
+   );
+   INSERT INTO open_tokens_by_ordinal
+     SELECT row_number() OVER (ORDER BY first_ms) - 1, source, token, kind, grp, first_ms, last_ms, max_rssi, signature, slots, frames, first_seq, last_seq, bursts, rssi_sum, rssi_count, channels
+     FROM open_tokens;
+   DROP TABLE open_tokens;
+   ALTER TABLE open_tokens_by_ordinal RENAME TO open_tokens;`,
 ];
 
 /** A database this footfall cannot use as it is (EX_DATAERR by default): the operator decides what to do. */

@@ -98,18 +98,26 @@ function varint(buf: Buffer, at: number): [value: number, next: number] {
   return [value * 256 + (buf[at + 8] ?? 0), at + 9];
 }
 
-/** The first two columns of a record when both are text: `open_tokens`' (source, token). */
+/**
+ * The first two text columns of a record, after any leading NULLs: `open_tokens`' (source, token).
+ * (A rowid table's INTEGER PRIMARY KEY column, its ordinal, is stored as a NULL in the record.)
+ */
 function leadingTexts(buf: Buffer, at: number, end: number): [string, string] | undefined {
   const [headerSize, typesAt] = varint(buf, at);
   let typeAt = typesAt;
   const lengths: number[] = [];
+  let skipped = 0;
   while (lengths.length < 2 && typeAt < at + headerSize) {
     const [type, next] = varint(buf, typeAt);
+    typeAt = next;
+    if (type === 0 && lengths.length === 0) {
+      skipped++;
+      continue;
+    }
     if (type < 13 || type % 2 === 0) return undefined;
     lengths.push((type - 13) / 2);
-    typeAt = next;
   }
-  if (lengths.length < 2) return undefined;
+  if (lengths.length < 2 || skipped > 1) return undefined;
   const first = at + headerSize;
   const second = first + lengths[0]!;
   if (second + lengths[1]! > end) return undefined;
@@ -117,9 +125,11 @@ function leadingTexts(buf: Buffer, at: number, end: number): [string, string] | 
 }
 
 /**
- * The tokens in the WAL's page images of open_tokens (a WITHOUT ROWID table: index b-tree pages
- * whose records start with the source, 'wifi' or 'ble', then the token). Only frames of the WAL's
- * current generation count: older ones, which a reset left behind, are not read by SQLite.
+ * The tokens in the WAL's page images of open_tokens: table leaf pages whose records start with
+ * the ordinal (a NULL: the rowid stands for it), the source, 'wifi' or 'ble', then the token; and
+ * index b-tree pages of the WITHOUT ROWID table of older versions, whose records start with the
+ * source. Only frames of the WAL's current generation count: older ones, which a reset left
+ * behind, are not read by SQLite.
  */
 function walTokens(wal: Buffer): Set<string> {
   const tokens = new Set<string>();
@@ -132,14 +142,15 @@ function walTokens(wal: Buffer): Set<string> {
     const pageNumber = wal.readUInt32BE(frame);
     const header = pageNumber === 1 ? 100 : 0;
     const type = page[header];
-    if (type !== 2 && type !== 10) continue;
+    if (type !== 2 && type !== 10 && type !== 13) continue;
     const headerSize = type === 2 ? 12 : 8;
     const cells = page.readUInt16BE(header + 3);
     for (let cell = 0; cell < cells; cell++) {
       let at = page.readUInt16BE(header + headerSize + 2 * cell) + (type === 2 ? 4 : 0);
       if (at >= pageSize) continue;
       const [payloadSize, payloadAt] = varint(page, at);
-      at = payloadAt;
+      // A table leaf cell has the rowid between the payload's size and the payload.
+      at = type === 13 ? varint(page, payloadAt)[1] : payloadAt;
       const texts = leadingTexts(page, at, Math.min(at + payloadSize, pageSize));
       if (texts !== undefined && (texts[0] === 'wifi' || texts[0] === 'ble')) tokens.add(`${texts[0]} ${texts[1]}`);
     }

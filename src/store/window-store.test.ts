@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { TokenEntry } from '../count/tally.js';
+import { DATABASE_FILE, MIGRATIONS } from './database.js';
 import { Store } from './store.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-window-store-'));
@@ -27,5 +29,33 @@ describe('the open window in the store', () => {
     const { dirty: _dirty, ...restored } = saved.entries[0]!;
     const { dirty: _original, ...original } = entry;
     expect(restored).toEqual(original);
+  });
+});
+
+describe('upgrading a database whose window is open', () => {
+  it('keeps the entries of the table keyed by token, in the order the window first saw them, and goes on numbering after them', () => {
+    fs.mkdirSync(dir, { recursive: true });
+    const span = { startMs: Date.UTC(2026, 0, 12, 10), endMs: Date.UTC(2026, 0, 12, 11) };
+    const before = MIGRATIONS.length - 1;
+    const old = new Database(path.join(dir, DATABASE_FILE));
+    for (const migration of MIGRATIONS.slice(0, before)) old.exec(migration);
+    old.pragma(`user_version = ${before}`);
+    old.prepare('INSERT INTO open_window (id, start_ms, end_ms, counters, key_check) VALUES (1, ?, ?, ?, ?)').run(span.startMs, span.endMs, JSON.stringify({ frames: { wifi: 5 }, malformed: {}, dropped: 0, restarts: 0, capturedMs: 1, lastTimeMs: span.startMs + 1 }), 'check');
+    const insert = old.prepare("INSERT INTO open_tokens (source, token, kind, grp, first_ms, last_ms, slots, frames) VALUES ('wifi', ?, 'randomized', 0, ?, ?, x'01', ?)");
+    insert.run('later', span.startMs + 700, span.startMs + 900, 2);
+    insert.run('earlier', span.startMs + 100, span.startMs + 800, 3);
+    old.close();
+
+    const store = Store.open(dir);
+    const saved = store.windows.load()!;
+    expect(saved.entries.map((e) => [e.token, e.ordinal, e.frames])).toEqual([
+      ['earlier', 0, 3],
+      ['later', 1, 2],
+    ]);
+    const newcomer = new TokenEntry('ble', 'newcomer', 'resolvable', false, span.startMs + 950, span.startMs + 950, -70, null, Uint8Array.from([1]));
+    newcomer.ordinal = 2;
+    store.windows.checkpoint({ span, counters: saved.counters, changed: [newcomer, saved.entries[1]!], keyCheck: 'check', replacesEntries: false }, { input: 'test', description: 'test', position: 6, previousEndMs: null });
+    expect(store.windows.load()!.entries.map((e) => e.token)).toEqual(['earlier', 'later', 'newcomer']);
+    store.close();
   });
 });

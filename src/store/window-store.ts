@@ -70,6 +70,7 @@ export interface WindowCheckpoint {
 }
 
 interface TokenRow {
+  ordinal: number;
   source: SourceKind;
   token: string;
   kind: AddressKind;
@@ -122,8 +123,8 @@ export class WindowStore {
     );
     this.saveTokenStmt = db.prepare(
       `INSERT OR REPLACE INTO open_tokens
-         (source, token, kind, grp, first_ms, last_ms, max_rssi, signature, slots, frames, first_seq, last_seq, bursts, rssi_sum, rssi_count, channels)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         (ordinal, source, token, kind, grp, first_ms, last_ms, max_rssi, signature, slots, frames, first_seq, last_seq, bursts, rssi_sum, rssi_count, channels)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.saveCursorStmt = db.prepare('INSERT OR REPLACE INTO input_cursor (id, input, description, position, previous_end_ms) VALUES (1, ?, ?, ?, ?)');
     this.clearCursorStmt = db.prepare('DELETE FROM input_cursor');
@@ -148,7 +149,7 @@ export class WindowStore {
       for (const e of changed) {
         const rssi = Number.isFinite(e.maxRssi) ? e.maxRssi : null;
         this.saveTokenStmt.run(
-          e.source, e.token, e.addressKind, e.group ? 1 : 0, e.firstMs, e.lastMs, rssi, e.signature, e.slots,
+          e.ordinal, e.source, e.token, e.addressKind, e.group ? 1 : 0, e.firstMs, e.lastMs, rssi, e.signature, e.slots,
           e.frames, e.firstSequence, e.lastSequence, e.bursts, e.rssiSum, e.rssiCount, e.channels,
         );
       }
@@ -221,6 +222,7 @@ export class WindowStore {
     if (row === undefined) return undefined;
     const entries = (this.loadTokensStmt.all() as TokenRow[]).map((r) => {
       const entry = new TokenEntry(r.source, r.token, r.kind, r.grp === 1, r.first_ms, r.last_ms, r.max_rssi ?? Number.NEGATIVE_INFINITY, r.signature, new Uint8Array(r.slots));
+      entry.ordinal = r.ordinal;
       entry.frames = r.frames;
       entry.firstSequence = r.first_seq;
       entry.lastSequence = r.last_seq;
