@@ -179,6 +179,26 @@ describe('Pipeline', () => {
     h.store.close();
   });
 
+  it('writes a due checkpoint in slices, each of its entries once, and leaves the entries changed meanwhile to the next', () => {
+    const h = new Harness(dir, 32, { checkpointSliceEntries: 4 });
+    h.pipeline.start();
+    const savedRows = () => h.store.db.prepare('SELECT count(*) FROM open_tokens').pluck().get() as number;
+    // Ten addresses seen in turn until the clocks are looked at again (at the first frame, then
+    // every 64), when the checkpoint is long due: its round is those ten, its first slice at once.
+    h.feed(Array.from({ length: 65 }, (_, i) => ({ t: T0 + i * 1000, address: RANDOM + (i % 10) })));
+    const rowsAfter = [savedRows()];
+    // A new address per frame from here: each frame is a second later, so a slice is due at each.
+    for (let i = 0; i < 4; i++) {
+      h.feed([{ t: T0 + (65 + i) * 1000, address: RANDOM + 100 + i }]);
+      rowsAfter.push(savedRows());
+    }
+    expect(rowsAfter).toEqual([4, 8, 10, 10, 10]);
+    // The whole window is saved by the next round, or at once at a clean stop.
+    h.pipeline.checkpoint();
+    expect(savedRows()).toBe(14);
+    h.store.close();
+  });
+
   it('destroys a closed window\'s key and every one of its tokens in the database files', () => {
     const h = new Harness(dir, 64);
     h.pipeline.start();

@@ -34,6 +34,14 @@ export interface PipelineOptions {
    * checkpoint is one transaction, so this bounds the pause it makes in the event loop.
    */
   checkpointMaxEntries?: number;
+  /**
+   * Write a due checkpoint this many entries at a time, one transaction each, at least
+   * CHECKPOINT_SLICE_GAP_MS apart (default: all at once). This bounds the pause without writing
+   * entries more often than every checkpoint_seconds, as early checkpoints do for entries that
+   * change all the time (a busy venue's beacons). Only for the daemon: a restart between two
+   * slices continues entries of different moments, where a replay must continue exactly.
+   */
+  checkpointSliceEntries?: number;
   /** Reports stay in the local history this many days after their window ended. */
   historyDays: number;
   /**
@@ -65,6 +73,8 @@ export interface PipelineOptions {
 
 /** How many frames pass between two looks at the clocks (checkpoint due, clock synchronized). */
 const CLOCK_CHECK_FRAMES = 64;
+/** The least time between two slices of a checkpoint: what the event loop has for other work. */
+export const CHECKPOINT_SLICE_GAP_MS = 20;
 
 
 export interface PipelineTotals {
@@ -89,6 +99,9 @@ export class Pipeline implements ObservationSink {
   private previousEndMs: number | null = null;
   /** When the open window was last saved, on the monotonic clock. */
   private lastCheckpointMs: number;
+  /** Entries still to write of the sliced checkpoint in progress, and when its next slice may be. */
+  private checkpointLeft = 0;
+  private nextSliceMs = 0;
   private readonly monotonicMs: () => number;
   private clockSynced = true;
   /** The clock was synchronized, and did not jump, for all of the open window so far. */
@@ -271,10 +284,12 @@ export class Pipeline implements ObservationSink {
       }
     }
     open.advance(timeMs);
+    if (this.checkpointLeft > 0) this.continueCheckpoint();
     if (--this.framesUntilClockCheck <= 0) {
       this.framesUntilClockCheck = CLOCK_CHECK_FRAMES;
       const due = this.monotonicMs() - this.lastCheckpointMs >= this.options.checkpointSeconds * 1000;
-      if (due || open.changedEntries() >= (this.options.checkpointMaxEntries ?? Number.POSITIVE_INFINITY)) this.saveCheckpoint();
+      if (due && this.options.checkpointSliceEntries !== undefined) this.beginSlicedCheckpoint(open);
+      else if (due || open.changedEntries() >= (this.options.checkpointMaxEntries ?? Number.POSITIVE_INFINITY)) this.saveCheckpoint();
     }
     return true;
   }
@@ -295,6 +310,7 @@ export class Pipeline implements ObservationSink {
     this.options.privacy.beginWindow(span.startMs);
     this.keyCheck = this.options.privacy.keyCheck();
     this.entriesReplaced = false;
+    this.checkpointLeft = 0;
     // A window that follows the one just closed was captured from its start.
     tally.resumeCapture(this.previousEndMs === span.startMs ? span.startMs : timeMs);
     this.markListening(tally);
@@ -315,16 +331,37 @@ export class Pipeline implements ObservationSink {
    * next one: the window goes on in memory.
    */
   private saveCheckpoint(): void {
-    const open = this.open;
     this.lastCheckpointMs = this.monotonicMs();
-    if (open === null) {
-      this.options.windows.writeHeld();
-      return;
-    }
-    const changed = open.takeDirty();
+    this.checkpointLeft = 0;
+    this.saveEntries(Number.POSITIVE_INFINITY);
+  }
+
+  /** Starts a sliced checkpoint of the entries changed so far (those changed again meanwhile wait for the next). */
+  private beginSlicedCheckpoint(open: WindowTally): void {
+    this.lastCheckpointMs = this.monotonicMs();
+    this.checkpointLeft = Math.max(1, open.changedEntries());
+    this.nextSliceMs = 0;
+    this.continueCheckpoint();
+  }
+
+  /** Writes the sliced checkpoint's next slice, if its time has come. */
+  private continueCheckpoint(): void {
+    if (this.monotonicMs() < this.nextSliceMs) return;
+    const slice = Math.min(this.checkpointLeft, this.options.checkpointSliceEntries!);
+    this.checkpointLeft = this.saveEntries(slice) ? this.checkpointLeft - slice : 0;
+    this.nextSliceMs = this.monotonicMs() + CHECKPOINT_SLICE_GAP_MS;
+  }
+
+  /** Saves the window's counters and up to `limit` of its changed entries; false if the store could not. */
+  private saveEntries(limit: number): boolean {
+    const open = this.open;
+    if (open === null) return this.options.windows.writeHeld();
+    const changed = open.takeDirty(limit);
     const checkpoint = { span: open.span, counters: open.counters(), changed, keyCheck: this.keyCheck!, replacesEntries: this.entriesReplaced };
-    if (this.options.windows.checkpoint(checkpoint, this.cursor())) this.entriesReplaced = false;
+    const saved = this.options.windows.checkpoint(checkpoint, this.cursor());
+    if (saved) this.entriesReplaced = false;
     else open.returnDirty(changed);
+    return saved;
   }
 
   private report(tally: WindowTally, partial: boolean, capturedUntilMs: number): WindowReport {

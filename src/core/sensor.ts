@@ -94,8 +94,8 @@ function openOrExplain<T>(key: string, dir: string, open: () => T): T {
   }
 }
 
-/** A few thousand rows are what one transaction writes in a short pause (about 15 ms). */
-const INTERACTIVE_CHECKPOINT_MAX_ENTRIES = 1000;
+/** A thousand rows are what one transaction writes in a short pause (about 10 ms). */
+const INTERACTIVE_CHECKPOINT_ENTRIES = 1000;
 /** How often the daemon's clock moves the pipeline when no frame does (closing windows on time). */
 const TICK_MS = 1000;
 /** Frames arrive up to a buffer timeout late: a window closes on the timer only after this. */
@@ -173,7 +173,10 @@ export class Sensor {
       estimators: this.options.estimators,
       minCount: config.privacy.min_count,
       checkpointSeconds: config.store.checkpoint_seconds,
-      checkpointMaxEntries: this.options.interactive ? INTERACTIVE_CHECKPOINT_MAX_ENTRIES : undefined,
+      // The daemon writes its checkpoints in slices; a paced replay, which must continue exactly
+      // after a restart, takes them early and whole.
+      checkpointMaxEntries: this.options.interactive && this.options.timeSource === 'capture' ? INTERACTIVE_CHECKPOINT_ENTRIES : undefined,
+      checkpointSliceEntries: this.options.interactive && this.options.timeSource === 'wall' ? INTERACTIVE_CHECKPOINT_ENTRIES : undefined,
       historyDays: config.store.history_days,
       requireSync: this.options.requireSync,
       timeSource: this.options.timeSource,
