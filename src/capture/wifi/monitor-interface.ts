@@ -26,13 +26,14 @@ export class CommandError extends Error {
   }
 }
 
-const COMMAND_TIMEOUT_MS = 10_000;
+/** How long a command may take before it is killed and counted as failed. */
+export const COMMAND_TIMEOUT_MS = 10_000;
 
 /**
  * A command's message on one line. The adapter's own hardware address appears in some iw
  * output; no address goes into a message, whoever it belongs to.
  */
-function printable(text: string): string {
+export function printable(text: string): string {
   return text
     .replace(/\b[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}\b/gi, '<address>')
     .replace(/\s+/g, ' ')
