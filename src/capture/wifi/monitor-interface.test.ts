@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger, type Logger } from '../../log/logger.js';
 import { CommandError, MonitorInterface, MonitorInterfaceError, parseIwInfo, runCommand, type CommandRunner, type MonitorInterfaceOptions } from './monitor-interface.js';
@@ -275,6 +278,38 @@ describe('MonitorInterface', () => {
     await subject.stop();
     expect(lines.length).toBeGreaterThan(0);
     for (const { line } of lines) expect(line).not.toMatch(/[0-9a-f]{2}(:[0-9a-f]{2}){5}/i);
+  });
+});
+
+describe('MonitorInterface with iw from PATH', () => {
+  it('hops through one shell, not a fork of this process each, and ends the shell on stop', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-iw-'));
+    const callLog = path.join(dir, 'calls');
+    // An iw that notes who ran it: this process, or the shell that runs the hops.
+    fs.writeFileSync(path.join(dir, 'iw'), `#!/bin/sh\necho "$PPID $*" >> ${callLog}\ncase "$*" in *info) printf 'type monitor\\nwiphy 0\\n';; esac\n`, { mode: 0o755 });
+    const calls = () => fs.readFileSync(callLog, 'utf8').trim().split('\n').map((line) => line.split(' '));
+    const pathBefore = process.env.PATH;
+    process.env.PATH = `${dir}:${pathBefore}`;
+    try {
+      const subject = new MonitorInterface({ interface: 'mon0', createMonitor: false, monitorInterface: 'ffmon0', channels: [1, 6, 11], hopMs: 20, logger: silentLogger });
+      await subject.start();
+      await vi.waitFor(() => expect(calls().length).toBeGreaterThanOrEqual(6), { timeout: 5000 });
+      await subject.stop();
+      const [info, tune, ...hops] = calls();
+      expect([info, tune]).toEqual([
+        [String(process.pid), 'dev', 'mon0', 'info'],
+        [String(process.pid), 'dev', 'mon0', 'set', 'channel', '1'],
+      ]);
+      const shellPid = hops[0]![0]!;
+      expect(shellPid).not.toBe(String(process.pid));
+      expect(hops.map(([pid, ...args]) => [pid, args.at(-1)])).toEqual(hops.map((_, i) => [shellPid, String([6, 11, 1][i % 3])]));
+      expect(fs.existsSync(`/proc/${shellPid}`)).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(calls()).toHaveLength(hops.length + 2);
+    } finally {
+      process.env.PATH = pathBefore;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
