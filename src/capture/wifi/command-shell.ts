@@ -7,12 +7,11 @@
  * command happens in the small shell. The shell starts at the first call, runs one command at a
  * time and gets a new start after it dies or a command times out.
  *
- * The protocol, over the shell's stdin and stdout: we write a random marker, the number of
- * arguments and one argument per line (so an argument may hold any character but a newline or
- * NUL); the shell runs them with stdin from /dev/null and its own stdout and stderr as the
- * command's, then writes the marker to stderr, and the marker and the exit status to stdout.
- * Whatever came before the markers is the command's output: output of its own cannot hold a
- * marker it never saw.
+ * The protocol: a call writes to the shell's stdin a random marker, the number of arguments and
+ * one argument per line (so an argument may hold any character but a newline or NUL). The shell
+ * runs the command with stdin from /dev/null and its own stdout and stderr as the command's, then
+ * writes the marker to stderr, and the marker and the exit status to stdout. Whatever came before
+ * the markers is the command's output, which cannot hold a marker the command never saw.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -68,7 +67,7 @@ class ShellProcess {
   /** Killed, ended or dead: it takes no more commands. */
   private ended = false;
   /** Resolves once the shell has exited and its pipes have closed. */
-  readonly closed: Promise<void>;
+  private readonly closed: Promise<void>;
 
   constructor() {
     // Its own process group, so that killing the group kills the command it runs as well.
