@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandShell } from './command-shell.js';
-import { CommandError } from './monitor-interface.js';
+import { CommandError } from './commands.js';
 
 let dir: string;
 let shell: CommandShell;

@@ -16,7 +16,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { COMMAND_TIMEOUT_MS, CommandError, printable, type CommandRunner } from './monitor-interface.js';
+import { COMMAND_TIMEOUT_MS, CommandError, printable, type CommandRunner } from './commands.js';
 
 /**
  * Reads requests until stdin ends. Only builtins run in the loop itself; `exec` in a subshell

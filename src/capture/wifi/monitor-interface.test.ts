@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger, type Logger } from '../../log/logger.js';
-import { CommandError, MonitorInterface, MonitorInterfaceError, parseIwInfo, runCommand, type CommandRunner, type MonitorInterfaceOptions } from './monitor-interface.js';
+import { CommandError, type CommandRunner } from './commands.js';
+import { MonitorInterface, MonitorInterfaceError, parseIwInfo, type MonitorInterfaceOptions } from './monitor-interface.js';
 
 /** iw and ip as far as MonitorInterface uses them, on interfaces that exist only here. */
 class ScriptedCommands {
@@ -317,23 +318,5 @@ describe('parseIwInfo', () => {
   it('reads the type and the radio', () => {
     expect(parseIwInfo('Interface wlan1\n\tifindex 3\n\twdev 0x1\n\ttype monitor\n\twiphy 2\n\ttxpower 20.00 dBm\n')).toEqual({ type: 'monitor', wiphy: 2 });
     expect(parseIwInfo('Interface x\n')).toEqual({ type: 'unknown', wiphy: undefined });
-  });
-});
-
-describe('runCommand', () => {
-  it('resolves with stdout', async () => {
-    expect(await runCommand('sh', ['-c', 'echo fine'])).toBe('fine\n');
-  });
-
-  it('rejects with the command line and its message on one line, without addresses', async () => {
-    const error = await runCommand('sh', ['-c', 'echo "failed for 02:ab:cd:ef:01:23\n  twice" >&2; exit 3']).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CommandError);
-    expect((error as CommandError).output).toBe('failed for <address> twice');
-    expect((error as CommandError).message).toContain('`sh -c echo "failed for');
-  });
-
-  it('says when the command is not on PATH', async () => {
-    const error = await runCommand('footfall-no-such-command', ['x']).catch((e: unknown) => e);
-    expect(error).toMatchObject({ notFound: true, output: 'footfall-no-such-command was not found on PATH' });
   });
 });

@@ -8,53 +8,10 @@
  * through several; an empty plan leaves the channel alone. The hops, twice a second by default,
  * go through a CommandShell; the few other commands are run from this process.
  */
-import { execFile } from 'node:child_process';
 import type { Logger } from '../../log/logger.js';
 import { CommandShell } from './command-shell.js';
+import { CommandError, runCommand, type CommandRunner } from './commands.js';
 import { EX_CONFIG, EX_NOPERM, EX_UNAVAILABLE } from './wifi-live-source.js';
-
-/** Runs a command without a shell: resolves with its stdout, rejects with a CommandError. */
-export type CommandRunner = (command: string, args: readonly string[]) => Promise<string>;
-
-/** A command that could not run or failed; `output` is its own message, on one line. */
-export class CommandError extends Error {
-  override readonly name = 'CommandError';
-  constructor(
-    readonly commandLine: string,
-    readonly output: string,
-    readonly notFound = false,
-  ) {
-    super(`\`${commandLine}\` failed: ${output}`);
-  }
-}
-
-/** How long a command may take before it is killed and counted as failed. */
-export const COMMAND_TIMEOUT_MS = 10_000;
-
-/**
- * A command's message on one line. The adapter's own hardware address appears in some iw
- * output; no address goes into a message, whoever it belongs to.
- */
-export function printable(text: string): string {
-  return text
-    .replace(/\b[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}\b/gi, '<address>')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-export const runCommand: CommandRunner = (command, args) =>
-  new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: COMMAND_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (!error) {
-        resolve(stdout);
-        return;
-      }
-      const commandLine = [command, ...args].join(' ');
-      if (error.code === 'ENOENT') reject(new CommandError(commandLine, `${command} was not found on PATH`, true));
-      else if (error.killed) reject(new CommandError(commandLine, `no answer within ${COMMAND_TIMEOUT_MS / 1000} s`));
-      else reject(new CommandError(commandLine, printable(stderr) || `exit status ${error.code}`));
-    });
-  });
 
 /** The monitor interface or channel plan could not be set up; one line, and an exit code. */
 export class MonitorInterfaceError extends Error {
