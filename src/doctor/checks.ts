@@ -209,7 +209,7 @@ export const checkBroker: Check = async (config) => {
 
 /** `iw dev <name> info` as its mode, or why it cannot say. */
 async function wirelessMode(name: string): Promise<{ mode: string } | { problem: string }> {
-  const { runCommand, parseIwInfo } = await import('../capture/wifi/monitor-interface.js');
+  const [{ runCommand }, { parseIwInfo }] = await Promise.all([import('../capture/wifi/commands.js'), import('../capture/wifi/monitor-interface.js')]);
   try {
     return { mode: parseIwInfo(await runCommand('iw', ['dev', name, 'info'])).type };
   } catch (error) {

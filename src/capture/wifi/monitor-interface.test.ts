@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger, type Logger } from '../../log/logger.js';
-import { CommandError, MonitorInterface, MonitorInterfaceError, parseIwInfo, runCommand, type CommandRunner, type MonitorInterfaceOptions } from './monitor-interface.js';
+import { CommandError, type CommandRunner } from './commands.js';
+import { MonitorInterface, MonitorInterfaceError, parseIwInfo, type MonitorInterfaceOptions } from './monitor-interface.js';
 
 /** iw and ip as far as MonitorInterface uses them, on interfaces that exist only here. */
 class ScriptedCommands {
@@ -278,27 +282,41 @@ describe('MonitorInterface', () => {
   });
 });
 
+describe('MonitorInterface with iw from PATH', () => {
+  it('hops through one shell, not a fork of this process each, and ends the shell on stop', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-iw-'));
+    const callLog = path.join(dir, 'calls');
+    // An iw that notes who ran it: this process, or the shell that runs the hops.
+    fs.writeFileSync(path.join(dir, 'iw'), `#!/bin/sh\necho "$PPID $*" >> ${callLog}\ncase "$*" in *info) printf 'type monitor\\nwiphy 0\\n';; esac\n`, { mode: 0o755 });
+    const calls = () => fs.readFileSync(callLog, 'utf8').trim().split('\n').map((line) => line.split(' '));
+    const pathBefore = process.env.PATH;
+    process.env.PATH = `${dir}:${pathBefore}`;
+    try {
+      const subject = new MonitorInterface({ interface: 'mon0', createMonitor: false, monitorInterface: 'ffmon0', channels: [1, 6, 11], hopMs: 20, logger: silentLogger });
+      await subject.start();
+      await vi.waitFor(() => expect(calls().length).toBeGreaterThanOrEqual(6), { timeout: 5000 });
+      await subject.stop();
+      const [info, tune, ...hops] = calls();
+      expect([info, tune]).toEqual([
+        [String(process.pid), 'dev', 'mon0', 'info'],
+        [String(process.pid), 'dev', 'mon0', 'set', 'channel', '1'],
+      ]);
+      const shellPid = hops[0]![0]!;
+      expect(shellPid).not.toBe(String(process.pid));
+      expect(hops.map(([pid, ...args]) => [pid, args.at(-1)])).toEqual(hops.map((_, i) => [shellPid, String([6, 11, 1][i % 3])]));
+      expect(fs.existsSync(`/proc/${shellPid}`)).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(calls()).toHaveLength(hops.length + 2);
+    } finally {
+      process.env.PATH = pathBefore;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('parseIwInfo', () => {
   it('reads the type and the radio', () => {
     expect(parseIwInfo('Interface wlan1\n\tifindex 3\n\twdev 0x1\n\ttype monitor\n\twiphy 2\n\ttxpower 20.00 dBm\n')).toEqual({ type: 'monitor', wiphy: 2 });
     expect(parseIwInfo('Interface x\n')).toEqual({ type: 'unknown', wiphy: undefined });
-  });
-});
-
-describe('runCommand', () => {
-  it('resolves with stdout', async () => {
-    expect(await runCommand('sh', ['-c', 'echo fine'])).toBe('fine\n');
-  });
-
-  it('rejects with the command line and its message on one line, without addresses', async () => {
-    const error = await runCommand('sh', ['-c', 'echo "failed for 02:ab:cd:ef:01:23\n  twice" >&2; exit 3']).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CommandError);
-    expect((error as CommandError).output).toBe('failed for <address> twice');
-    expect((error as CommandError).message).toContain('`sh -c echo "failed for');
-  });
-
-  it('says when the command is not on PATH', async () => {
-    const error = await runCommand('footfall-no-such-command', ['x']).catch((e: unknown) => e);
-    expect(error).toMatchObject({ notFound: true, output: 'footfall-no-such-command was not found on PATH' });
   });
 });

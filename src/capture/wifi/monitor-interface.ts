@@ -5,53 +5,13 @@
  * removes it; one that a crashed run left behind is reused if it is a monitor interface of the
  * same radio, and refused otherwise (it may be someone else's). Without create_monitor the
  * interface must already be in monitor mode. The channel plan sets one channel once, or hops
- * through several; an empty plan leaves the channel alone.
+ * through several; an empty plan leaves the channel alone. The hops, twice a second by default,
+ * go through a CommandShell; the few other commands are run from this process.
  */
-import { execFile } from 'node:child_process';
 import type { Logger } from '../../log/logger.js';
+import { CommandShell } from './command-shell.js';
+import { CommandError, runCommand, type CommandRunner } from './commands.js';
 import { EX_CONFIG, EX_NOPERM, EX_UNAVAILABLE } from './wifi-live-source.js';
-
-/** Runs a command without a shell: resolves with its stdout, rejects with a CommandError. */
-export type CommandRunner = (command: string, args: readonly string[]) => Promise<string>;
-
-/** A command that could not run or failed; `output` is its own message, on one line. */
-export class CommandError extends Error {
-  override readonly name = 'CommandError';
-  constructor(
-    readonly commandLine: string,
-    readonly output: string,
-    readonly notFound = false,
-  ) {
-    super(`\`${commandLine}\` failed: ${output}`);
-  }
-}
-
-const COMMAND_TIMEOUT_MS = 10_000;
-
-/**
- * A command's message on one line. The adapter's own hardware address appears in some iw
- * output; no address goes into a message, whoever it belongs to.
- */
-function printable(text: string): string {
-  return text
-    .replace(/\b[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}\b/gi, '<address>')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-export const runCommand: CommandRunner = (command, args) =>
-  new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: COMMAND_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (!error) {
-        resolve(stdout);
-        return;
-      }
-      const commandLine = [command, ...args].join(' ');
-      if (error.code === 'ENOENT') reject(new CommandError(commandLine, `${command} was not found on PATH`, true));
-      else if (error.killed) reject(new CommandError(commandLine, `no answer within ${COMMAND_TIMEOUT_MS / 1000} s`));
-      else reject(new CommandError(commandLine, printable(stderr) || `exit status ${error.code}`));
-    });
-  });
 
 /** The monitor interface or channel plan could not be set up; one line, and an exit code. */
 export class MonitorInterfaceError extends Error {
@@ -107,12 +67,15 @@ export interface MonitorInterfaceOptions {
   /** Config `capture.wifi.hop_ms`: how long to stay on each channel of a plan of several. */
   hopMs: number;
   logger: Logger;
-  /** Runs iw and ip; the default runs them from PATH. */
+  /** Runs iw and ip, the hops included; the default runs them from PATH. */
   runCommand?: CommandRunner;
 }
 
 export class MonitorInterface {
   private readonly run: CommandRunner;
+  /** Runs the hops without forking this process each time; none when runCommand is given. */
+  private readonly hopShell: CommandShell | undefined;
+  private readonly runHop: CommandRunner;
   private starting: Promise<string> | undefined;
   private stopping: Promise<void> | undefined;
   private stopped = false;
@@ -126,6 +89,8 @@ export class MonitorInterface {
 
   constructor(private readonly options: MonitorInterfaceOptions) {
     this.run = options.runCommand ?? runCommand;
+    this.hopShell = options.runCommand ? undefined : new CommandShell();
+    this.runHop = this.hopShell?.run ?? this.run;
   }
 
   /**
@@ -145,7 +110,7 @@ export class MonitorInterface {
       if (!createMonitor && channels.length > 0) await this.requireMonitorMode(captureInterface);
       if (channels.length > 0) {
         const tunedAtMs = performance.now();
-        await this.setChannel(captureInterface, channels[0]!).catch((error: unknown) => {
+        await this.setChannel(this.run, captureInterface, channels[0]!).catch((error: unknown) => {
           throw commandFailure(`cannot tune ${captureInterface} to channel ${channels[0]}`, error);
         });
         this.options.logger.info('channel plan', { interface: captureInterface, channels: channels.join(','), hop_ms: channels.length > 1 ? this.options.hopMs : undefined });
@@ -170,6 +135,7 @@ export class MonitorInterface {
     await this.starting?.catch(() => {});
     clearTimeout(this.hopTimer);
     await this.hopping;
+    await this.hopShell?.close();
     await this.removeMonitor();
   }
 
@@ -237,8 +203,8 @@ export class MonitorInterface {
     }
   }
 
-  private async setChannel(name: string, channel: number): Promise<void> {
-    await this.iw(['dev', name, 'set', 'channel', String(channel)]);
+  private async setChannel(run: CommandRunner, name: string, channel: number): Promise<void> {
+    await run('iw', ['dev', name, 'set', 'channel', String(channel)]);
   }
 
   /** The next hop, `hopMs` after the previous one began; a hop never starts before the last one ended. */
@@ -258,7 +224,7 @@ export class MonitorInterface {
     const channel = channels[index]!;
     const startMs = performance.now();
     try {
-      await this.setChannel(name, channel);
+      await this.setChannel(this.runHop, name, channel);
       if (this.failingChannels.delete(channel)) logger.info('hopping to this channel works again', { interface: name, channel });
     } catch (error) {
       // A radio that refuses a channel (say, one its regulatory domain forbids) refuses it every
