@@ -13,7 +13,7 @@
 import './loop-delay.js';
 import { parseArgs } from 'node:util';
 import { FakeHciBindings } from '../src/capture/ble/fake-noble-bindings.fixtures.js';
-import { AdvertisementLineReader } from './advertisement-lines.js';
+import { parseAdvertisementLine } from './advertisement-lines.js';
 
 const DIST = new URL('../../../dist/', import.meta.url);
 const distModule = async <T>(file: string): Promise<T> => (await import(new URL(file, DIST).href)) as T;
@@ -21,17 +21,13 @@ const { runDaemon } = await distModule<typeof import('../src/cli/run.js')>('cli/
 
 /** Hands each line on stdin to the bindings, as the controller's report of the moment it arrived. */
 function relayAdvertisements(bindings: FakeHciBindings): void {
-  const reader = new AdvertisementLineReader();
   let partial = '';
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop()!;
     const nowMs = Date.now();
-    for (const line of lines) {
-      const report = reader.read(line, nowMs);
-      if (report !== undefined) bindings.advertise(report);
-    }
+    for (const line of lines) bindings.advertise(parseAdvertisementLine(line, nowMs));
   });
 }
 

@@ -27,7 +27,7 @@ import type { SourceHealth } from '../src/payloads/payloads.js';
 import { FLAT_CURVE } from '../src/sim/daily-curve.js';
 import { fixtures, type CaptureOptions } from '../src/sim/generate.js';
 import { createNetns, netnsUnavailable, type Netns } from '../test/helpers/netns.js';
-import { advertisementLines } from './advertisement-lines.js';
+import { advertisementLine } from './advertisement-lines.js';
 import { LOOP_DELAY_FILE_VARIABLE, type LoopDelay } from './loop-delay.js';
 import { commandExists, verdict } from './measure.js';
 
@@ -154,7 +154,7 @@ function bleLines(seconds: number): { lines: string[]; addresses: number } {
   const reports = controllerReports({ seed: 'footfall-live', startMs: Date.UTC(2026, 10, 23, 10), durationMs: seconds * 1100, phones: 2400, visitorsPerHour: 3000, curve: FLAT_CURVE });
   if (reports.length < wanted) throw new Error(`the simulated store sent ${reports.length} advertisements, fewer than the ${wanted} wanted`);
   const sent = reports.slice(0, wanted);
-  return { lines: advertisementLines(sent), addresses: new Set(sent.map((report) => report.address)).size };
+  return { lines: sent.map(advertisementLine), addresses: new Set(sent.map((report) => report.address)).size };
 }
 
 function clockTicksPerSecond(): number {
