@@ -425,6 +425,9 @@ export function describeLive(result: LiveResult): string[] {
   return [
     `Live daemon, ${sources} (${result.daemon}), ${result.seconds.toFixed(0)} s at ${rates.join(' and ')}:`,
     `  CPU ${result.cpuPercent.toFixed(1)}% of one core (user ${result.userPercent.toFixed(1)}%, system ${result.systemPercent.toFixed(1)}%)   (target < ${TARGET.cpuPercent}%: ${verdict(result.cpuPercent < TARGET.cpuPercent)})`,
+    ...(result.ble === undefined
+      ? []
+      : [`    of which ${((pauses.standInMs / 1000 / result.seconds) * 100).toFixed(1)}% the stand-in controller's reading of the advertisements' JSON lines (noble's parsing of a controller's reports on a sensor)`]),
     `  peak RSS ${result.peakRssMb.toFixed(0)} MB, ${result.rssMb.toFixed(0)} MB at the end   (target < ${TARGET.peakRssMb} MB: ${verdict(result.peakRssMb < TARGET.peakRssMb)})`,
     describeTraffic('Wi-Fi', 'frames', result.wifi, 'the kernel'),
     ...(result.ble === undefined ? [] : [describeTraffic('BLE  ', 'advertisements', result.ble)]),

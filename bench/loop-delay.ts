@@ -3,7 +3,9 @@
  * into its process (`node --import` before `footfall run`, or imported), it watches the loop with
  * Node's delay histogram when LOOP_DELAY_FILE names a file, and at each SIGUSR2 writes
  * there what it saw since the previous one and starts afresh: the benchmark signals when it
- * starts driving the daemon, which leaves start-up out, and when it stops.
+ * starts driving the daemon, which leaves start-up out, and when it stops. With it goes the time
+ * the benchmark's stand-in for a radio took in the same process, which the daemon's CPU figure
+ * includes.
  */
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -19,6 +21,15 @@ export interface LoopDelay {
   maxMs: number;
   p99Ms: number;
   resolutionMs: number;
+  /** Time the process spent in the benchmark's own stand-in for a radio (see countStandIn), in ms. */
+  standInMs: number;
+}
+
+let standInMs = 0;
+
+/** Counts `ms` of work done by the benchmark's stand-in for a radio, not by the daemon. */
+export function countStandIn(ms: number): void {
+  standInMs += ms;
 }
 
 /**
@@ -33,8 +44,9 @@ if (file !== undefined) {
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
   process.on('SIGUSR2', () => {
-    const delay: LoopDelay = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, resolutionMs: RESOLUTION_MS };
+    const delay: LoopDelay = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, resolutionMs: RESOLUTION_MS, standInMs };
     histogram.reset();
+    standInMs = 0;
     // Renamed into place, so that the benchmark never reads half a file.
     fs.writeFileSync(`${file}.new`, JSON.stringify(delay));
     fs.renameSync(`${file}.new`, file);
