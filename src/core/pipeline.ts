@@ -7,8 +7,8 @@
  * The same pipeline runs for `run`, `replay` and `demo`; only the source and the clock differ.
  */
 import type { SourceKind } from '../capture/source.js';
-import type { EstimatorSet, SourceZones } from '../count/estimator.js';
-import { buildReport } from '../count/report.js';
+import { runSteps, type EstimatorSet, type SourceZones, type Steps } from '../count/estimator.js';
+import { reportSteps } from '../count/report.js';
 import { WindowTally } from '../count/tally.js';
 import { windowOf } from '../count/windows.js';
 import type { Logger } from '../log/logger.js';
@@ -252,9 +252,21 @@ export class Pipeline implements ObservationSink {
    * clock); without it, as of the last frame, for a replay whose clock is the capture's.
    */
   live(asOfMs?: number): LivePayload | undefined {
-    if (this.open === null) return undefined;
-    const { schema: _schema, partial: _partial, ...counts } = this.report(this.open, false, this.open.lastTimeMs);
-    return { schema: LIVE_SCHEMA, as_of: isoSeconds(asOfMs ?? this.open.lastTimeMs), ...counts };
+    const steps = this.liveSteps(asOfMs);
+    return steps === undefined ? undefined : runSteps(steps);
+  }
+
+  /**
+   * live() a step at a time, for a caller that lets frames be counted between steps (see
+   * reportSteps); undefined when no window is open.
+   */
+  liveSteps(asOfMs?: number): Steps<LivePayload> | undefined {
+    const open = this.open;
+    if (open === null) return undefined;
+    return (function* (pipeline: Pipeline): Steps<LivePayload> {
+      const { schema: _schema, partial: _partial, ...counts } = yield* pipeline.reportSteps(open, false, open.lastTimeMs);
+      return { schema: LIVE_SCHEMA, as_of: isoSeconds(asOfMs ?? open.lastTimeMs), ...counts };
+    })(this);
   }
 
   private moveClock(timeMs: number): boolean {
@@ -365,8 +377,12 @@ export class Pipeline implements ObservationSink {
   }
 
   private report(tally: WindowTally, partial: boolean, capturedUntilMs: number): WindowReport {
+    return runSteps(this.reportSteps(tally, partial, capturedUntilMs));
+  }
+
+  private reportSteps(tally: WindowTally, partial: boolean, capturedUntilMs: number): Steps<WindowReport> {
     const { sensorId, zones, tokenBits, estimators, minCount } = this.options;
-    return buildReport(tally, { sensor: sensorId, zones, tokenBits, estimators, minCount, partial, capturedUntilMs, clockSynced: this.clockSyncedInWindow });
+    return reportSteps(tally, { sensor: sensorId, zones, tokenBits, estimators, minCount, partial, capturedUntilMs, clockSynced: this.clockSyncedInWindow });
   }
 
   private finishReport(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: InputCursor | null): void {

@@ -225,7 +225,7 @@ export class Sensor {
         mqtt: { ...config.mqtt, url },
         sensorId: config.sensor.id,
         outbox: store.queue,
-        live: () => pipeline.live(this.options.timeSource === 'wall' ? Date.now() : undefined),
+        live: () => (this.options.timeSource === 'wall' ? this.liveCountsCache().get(Date.now()) : pipeline.live()),
         health: () => health.payload(),
         privacy: () => privacyManifest(this.liveConfig, this.options.versions.footfall ?? 'unknown'),
         homeassistant: new HomeAssistantDiscovery({
@@ -320,9 +320,13 @@ export class Sensor {
   /** The daemon's state for its status file: the open window's counts as of now, or a few seconds ago on a busy window (LiveCountsCache). */
   snapshot(): SensorSnapshot {
     const nowMs = Date.now();
+    return { health: this.health!.payload(nowMs), live: this.liveCountsCache().get(nowMs), publisher: this.publisher?.state() };
+  }
+
+  private liveCountsCache(): LiveCountsCache {
     const pipeline = this.pipeline!;
-    this.liveCounts ??= new LiveCountsCache((asOfMs) => pipeline.live(asOfMs), () => pipeline.openWindowStartMs());
-    return { health: this.health!.payload(nowMs), live: this.liveCounts.get(nowMs), publisher: this.publisher?.state() };
+    this.liveCounts ??= new LiveCountsCache((asOfMs) => pipeline.liveSteps(asOfMs), () => pipeline.openWindowStartMs());
+    return this.liveCounts;
   }
 
   /**
@@ -367,6 +371,7 @@ export class Sensor {
   private async stopOnce(): Promise<void> {
     this.stopped = true;
     clearInterval(this.tickTimer);
+    this.liveCounts?.stop();
     await this.stopStep('stopping capture', () => Promise.all(this.sources.map((source) => source.stop())));
     await this.stopStep('saving the open window', () => {
       if (this.store?.db.open) this.pipeline?.checkpoint();

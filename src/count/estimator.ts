@@ -37,10 +37,29 @@ export interface DeviceEstimate {
   dwell: Partial<Record<DwellBucket, number>>;
 }
 
+/**
+ * Work done a step at a time: each `yield` is a point where the caller may let other work run
+ * before going on (the daemon's live counts), or go straight on (a window's report).
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+/** Runs `steps` to their end at once. */
+export function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** Entries an estimator may go through between two steps: a few milliseconds of work. */
+export const ENTRIES_PER_STEP = 4096;
+
 export interface DeviceEstimator {
   /** Short name, as `npm run eval` prints it. */
   readonly name: string;
   estimate(entries: readonly TokenEntry[], context: EstimateContext): DeviceEstimate;
+  /** The same estimate a step at a time, for estimators whose work grows beyond a few milliseconds. */
+  steps?(entries: readonly TokenEntry[], context: EstimateContext): Steps<DeviceEstimate>;
 }
 
 /** The estimator of each source that a pipeline uses. */

@@ -5,7 +5,7 @@
 import type { SourceKind } from '../capture/source.js';
 import { REPORT_SCHEMA, type BleCounts, type WifiCounts, type WindowReport } from '../payloads/payloads.js';
 import { correctForCollisions } from './collisions.js';
-import type { DeviceEstimate, EstimateContext, EstimatorSet, SourceZones } from './estimator.js';
+import { runSteps, type DeviceEstimate, type EstimateContext, type EstimatorSet, type SourceZones, type Steps } from './estimator.js';
 import { DEFAULT_ESTIMATORS } from './estimators/index.js';
 import { suppressSmallCounts } from './suppression.js';
 import type { SourceTally, WindowTally } from './tally.js';
@@ -82,16 +82,29 @@ function reported(tally: WindowTally, kind: SourceKind): SourceTally | undefined
 }
 
 export function buildReport(tally: WindowTally, context: ReportContext): WindowReport {
+  return runSteps(reportSteps(tally, context));
+}
+
+/**
+ * The report a step at a time (see Steps). Between steps the tally may go on counting: the
+ * estimators see the entries there were when they began, and the rest of the report what there
+ * is at its end. A finished window's tally no longer changes, so its report is exact either way.
+ */
+export function* reportSteps(tally: WindowTally, context: ReportContext): Steps<WindowReport> {
   const { span } = tally;
   const estimators = context.estimators ?? DEFAULT_ESTIMATORS;
-  const estimate = (kind: SourceKind, source: SourceTally): DeviceEstimate => {
+  function* estimate(kind: SourceKind, source: SourceTally): Steps<DeviceEstimate> {
     const estimateContext: EstimateContext = { span, slots: tally.slots, zones: context.zones[kind], tokenBits: context.tokenBits };
-    return estimators[kind].estimate([...source.entries.values()], estimateContext);
-  };
+    const estimator = estimators[kind];
+    const entries = [...source.entries.values()];
+    if (estimator.steps !== undefined) return yield* estimator.steps(entries, estimateContext);
+    yield;
+    return estimator.estimate(entries, estimateContext);
+  }
   const wifi = reported(tally, 'wifi');
-  const wifiEstimate = wifi === undefined ? undefined : estimate('wifi', wifi);
+  const wifiEstimate = wifi === undefined ? undefined : yield* estimate('wifi', wifi);
   const ble = reported(tally, 'ble');
-  const bleEstimate = ble === undefined ? undefined : estimate('ble', ble);
+  const bleEstimate = ble === undefined ? undefined : yield* estimate('ble', ble);
   const report: WindowReport = {
     schema: REPORT_SCHEMA,
     id: reportId(context.sensor, span.startMs),

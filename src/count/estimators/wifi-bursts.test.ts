@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EstimateContext } from '../estimator.js';
 import { TokenEntry } from '../tally.js';
-import { estimateWifiDevices, roundKeepingTotal } from './wifi-bursts.js';
+import { estimateWifiDevices, roundKeepingTotal, wifiBurstsEstimator } from './wifi-bursts.js';
 
 const HOUR_MS = Date.UTC(2026, 0, 12, 10);
 const MINUTE = 60_000;
@@ -110,5 +110,19 @@ describe('the Wi-Fi burst estimator', () => {
     expect(roundKeepingTotal({ inside: 2.4, nearby: 0.4, street: 0.4 })).toEqual({ inside: 2, nearby: 1, street: 0 });
     expect(roundKeepingTotal({ inside: 3, nearby: 0 })).toEqual({ inside: 3, nearby: 0 });
     expect(roundKeepingTotal({})).toEqual({});
+  });
+
+  it('gives the same estimate a step at a time, in steps of a few thousand addresses', () => {
+    const crowd = Array.from({ length: 40 }, (_, i) => perBurstPhone(`model-${i % 4}`, 0, 60 * MINUTE, 40_000)).flat();
+    const steps = wifiBurstsEstimator.steps!(crowd, context);
+    let taken = 1;
+    let step = steps.next();
+    while (step.done !== true) {
+      taken++;
+      step = steps.next();
+    }
+    expect(crowd.length).toBeGreaterThan(10_000);
+    expect(taken).toBeGreaterThanOrEqual(Math.floor(crowd.length / 4096));
+    expect(step.value).toEqual(estimateWifiDevices(crowd, context));
   });
 });

@@ -28,7 +28,7 @@
  * counted by as much as their rate differs from it.
  */
 import { countZones, estimateFromGroups, groupOf, mergeInto, type DeviceGroup } from '../device-groups.js';
-import { premisesMinimum, type DeviceEstimate, type DeviceEstimator, type EstimateContext } from '../estimator.js';
+import { ENTRIES_PER_STEP, premisesMinimum, runSteps, type DeviceEstimate, type DeviceEstimator, type EstimateContext, type Steps } from '../estimator.js';
 import type { TokenEntry } from '../tally.js';
 import { SLOT_MS, slotIndex } from '../windows.js';
 
@@ -65,7 +65,7 @@ interface Chain {
  * Links a class's addresses (in time order) whose sequence numbers continue; returns the chains
  * and how many links beat chance. Chains are plain lists until the class is found to continue.
  */
-function linkBySequence(entries: readonly TokenEntry[]): { chains: Chain[]; excessLinks: number } {
+function* linkBySequence(entries: readonly TokenEntry[]): Steps<{ chains: Chain[]; excessLinks: number }> {
   const chains: Chain[] = [];
   /** Chains that may still be continued, by their last sequence number. */
   const open: (Chain[] | undefined)[] = new Array(SEQUENCE_SPACE);
@@ -73,6 +73,7 @@ function linkBySequence(entries: readonly TokenEntry[]): { chains: Chain[]; exce
   let chanceLinks = 0;
   let recentStart = 0;
   for (let i = 0; i < entries.length; i++) {
+    if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
     const entry = entries[i]!;
     while (entries[recentStart]!.firstMs < entry.firstMs - LINK_GAP_MS) recentStart++;
     chanceLinks += ((i - recentStart) * (LINK_STEP - 1)) / SEQUENCE_SPACE;
@@ -213,9 +214,15 @@ function addZones(into: Record<string, number>, from: Record<string, number>): v
 }
 
 export function estimateWifiDevices(entries: readonly TokenEntry[], context: EstimateContext): DeviceEstimate {
+  return runSteps(wifiDeviceSteps(entries, context));
+}
+
+function* wifiDeviceSteps(entries: readonly TokenEntry[], context: EstimateContext): Steps<DeviceEstimate> {
   const identified: DeviceGroup[] = [];
   const byClass = new Map<string | null, TokenEntry[]>();
-  for (const entry of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
+    const entry = entries[i]!;
     if ((entry.addressKind === 'global' && !entry.group) || entry.lastMs - entry.firstMs >= STABLE_SPAN_MS) {
       identified.push(groupOf(entry, true));
       continue;
@@ -227,7 +234,8 @@ export function estimateWifiDevices(entries: readonly TokenEntry[], context: Est
   const unlinked: ClassEstimate[] = [];
   for (const members of byClass.values()) {
     members.sort((a, b) => a.firstMs - b.firstMs);
-    const { chains, excessLinks } = linkBySequence(members);
+    yield;
+    const { chains, excessLinks } = yield* linkBySequence(members);
     if (members.length > 3 && excessLinks >= CONTINUITY_SHARE * (members.length - 1)) identified.push(...chains.map(chainGroup));
     else unlinked.push(estimateClass(members, context));
   }
@@ -246,4 +254,5 @@ export function estimateWifiDevices(entries: readonly TokenEntry[], context: Est
 export const wifiBurstsEstimator: DeviceEstimator = {
   name: 'wifi-bursts',
   estimate: estimateWifiDevices,
+  steps: wifiDeviceSteps,
 };
