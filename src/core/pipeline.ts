@@ -261,12 +261,12 @@ export class Pipeline implements ObservationSink {
    * reportSteps); undefined when no window is open.
    */
   liveSteps(asOfMs?: number): Steps<LivePayload> | undefined {
-    const open = this.open;
-    if (open === null) return undefined;
-    return (function* (pipeline: Pipeline): Steps<LivePayload> {
-      const { schema: _schema, partial: _partial, ...counts } = yield* pipeline.reportSteps(open, false, open.lastTimeMs);
-      return { schema: LIVE_SCHEMA, as_of: isoSeconds(asOfMs ?? open.lastTimeMs), ...counts };
-    })(this);
+    return this.open === null ? undefined : this.liveCountsOf(this.open, asOfMs);
+  }
+
+  private *liveCountsOf(open: WindowTally, asOfMs: number | undefined): Steps<LivePayload> {
+    const { schema: _schema, partial: _partial, ...counts } = yield* this.reportSteps(open, false, open.lastTimeMs);
+    return { schema: LIVE_SCHEMA, as_of: isoSeconds(asOfMs ?? open.lastTimeMs), ...counts };
   }
 
   private moveClock(timeMs: number): boolean {
@@ -351,6 +351,7 @@ export class Pipeline implements ObservationSink {
   /** Starts a sliced checkpoint of the entries changed so far (those changed again meanwhile wait for the next). */
   private beginSlicedCheckpoint(open: WindowTally): void {
     this.lastCheckpointMs = this.monotonicMs();
+    // At least one slice: a checkpoint with no changed entry still saves the counters and the cursor.
     this.checkpointLeft = Math.max(1, open.changedEntries());
     this.nextSliceMs = 0;
     this.continueCheckpoint();

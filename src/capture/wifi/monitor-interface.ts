@@ -75,7 +75,6 @@ export class MonitorInterface {
   private readonly run: CommandRunner;
   /** Runs the hops without forking this process each time; none when runCommand is given. */
   private readonly hopShell: CommandShell | undefined;
-  private readonly runHop: CommandRunner;
   private starting: Promise<string> | undefined;
   private stopping: Promise<void> | undefined;
   private stopped = false;
@@ -90,7 +89,6 @@ export class MonitorInterface {
   constructor(private readonly options: MonitorInterfaceOptions) {
     this.run = options.runCommand ?? runCommand;
     this.hopShell = options.runCommand ? undefined : new CommandShell();
-    this.runHop = this.hopShell?.run ?? this.run;
   }
 
   /**
@@ -224,7 +222,7 @@ export class MonitorInterface {
     const channel = channels[index]!;
     const startMs = performance.now();
     try {
-      await this.setChannel(this.runHop, name, channel);
+      await this.setChannel(this.hopShell?.run ?? this.run, name, channel);
       if (this.failingChannels.delete(channel)) logger.info('hopping to this channel works again', { interface: name, channel });
     } catch (error) {
       // A radio that refuses a channel (say, one its regulatory domain forbids) refuses it every
