@@ -247,6 +247,25 @@ describe('Pipeline', () => {
     }
   });
 
+  it('finishes a window restored from a checkpoint of its last frame with the capture time of an uninterrupted run', () => {
+    const frames = traffic();
+    const reference = uninterruptedRun(frames);
+    const firstHour = frames.filter((f) => f.t < T0 + 60 * MINUTE).length;
+    const first = new Harness(dir);
+    first.pipeline.start();
+    first.feed(frames.slice(0, firstHour));
+    first.pipeline.checkpoint();
+    first.store.close();
+    // The restart's first frame closes the window at once.
+    const second = new Harness(dir);
+    const { skipFrames } = second.pipeline.start();
+    expect(skipFrames).toBe(firstHour);
+    second.feed(frames, skipFrames);
+    second.pipeline.finishInput();
+    expect(second.reports).toEqual(reference.reports);
+    second.store.close();
+  });
+
   it.each([
     ['lost', (file: string) => fs.rmSync(file)],
     ['replaced by other 32 bytes', (file: string) => fs.writeFileSync(file, crypto.randomBytes(32))],

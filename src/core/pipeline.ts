@@ -276,6 +276,8 @@ export class Pipeline implements ObservationSink {
       return false;
     }
     let open = this.open;
+    // Before the window can close: a window restored just before its end was captured up to it.
+    if (open !== null && this.resumePending) this.resumeCapture(open, timeMs);
     if (open !== null && timeMs >= open.span.endMs) {
       this.finishReport(open, false, open.span.endMs, this.cursor());
       open = this.open = null;
@@ -286,15 +288,6 @@ export class Pipeline implements ObservationSink {
     } else if (timeMs < open.span.startMs) {
       return this.dropLate();
     }
-    if (this.resumePending) {
-      this.resumePending = false;
-      const resumedAtMs = this.options.timeSource === 'capture' ? open.lastTimeMs : timeMs;
-      open.resumeCapture(resumedAtMs);
-      if (this.countingAfresh) {
-        this.countingAfresh = false;
-        open.countedFromMs = resumedAtMs;
-      }
-    }
     open.advance(timeMs);
     if (this.checkpointLeft > 0) this.continueCheckpoint();
     if (--this.framesUntilClockCheck <= 0) {
@@ -304,6 +297,17 @@ export class Pipeline implements ObservationSink {
       else if (due || open.changedEntries() >= (this.options.checkpointMaxEntries ?? Number.POSITIVE_INFINITY)) this.saveCheckpoint();
     }
     return true;
+  }
+
+  /** Capture resumes in the window restored from a checkpoint: where it left off on capture time, now on the wall clock. */
+  private resumeCapture(open: WindowTally, timeMs: number): void {
+    this.resumePending = false;
+    const resumedAtMs = Math.min(this.options.timeSource === 'capture' ? open.lastTimeMs : timeMs, open.span.endMs);
+    open.resumeCapture(resumedAtMs);
+    if (this.countingAfresh) {
+      this.countingAfresh = false;
+      open.countedFromMs = resumedAtMs;
+    }
   }
 
   /** A frame (or tick) of a window that is already finished. */
