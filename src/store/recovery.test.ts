@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { DATABASE_FILE, DatabaseError, quickCheck } from './database.js';
 import { SqliteOutbox } from './outbox.js';
 import { Store } from './store.js';
+import { setAside } from './recovery.js';
 
 let dir: string;
 let file: string;
@@ -120,7 +121,19 @@ describe('a damaged database at open', () => {
     expect(garbage.recovery).toMatchObject({ problem: 'file is not a database', reportsCarried: 0 });
     expect(garbage.outbox.depth()).toBe(0);
     garbage.close();
-    expect(fs.readdirSync(dir).filter((name) => name.includes('.damaged-') && !name.endsWith('-wal'))).toHaveLength(2);
+    expect(fs.readdirSync(dir).filter((name) => name.includes('.damaged-') && !/-(wal|shm)$/.test(name))).toHaveLength(2);
+  });
+
+  it('keeps every damaged copy, also two set aside in the same second', () => {
+    const nowMs = Date.UTC(2026, 10, 22, 10);
+    const names = ['first', 'second', 'third'].map((content) => {
+      fs.writeFileSync(file, content);
+      fs.writeFileSync(`${file}-wal`, `${content} wal`);
+      return setAside(file, nowMs);
+    });
+    expect(names.map((name) => path.basename(name))).toEqual(['footfall.db.damaged-20261122T100000Z', 'footfall.db.damaged-20261122T100000Z-2', 'footfall.db.damaged-20261122T100000Z-3']);
+    expect(names.map((name) => fs.readFileSync(name, 'utf8'))).toEqual(['first', 'second', 'third']);
+    expect(names.map((name) => fs.readFileSync(`${name}-wal`, 'utf8'))).toEqual(['first wal', 'second wal', 'third wal']);
   });
 
   it('a directory where the database should be: named, with what to do (exit 73)', async () => {

@@ -37,12 +37,15 @@ function compactStamp(timeMs: number): string {
 }
 
 /**
- * Moves `file` aside as `<file>.damaged-<time>` (its WAL beside it under the same name, so the
- * copy opens with it; its shared-memory index, which SQLite rebuilds, is removed). Returns the
- * new name.
+ * Moves `file` aside as `<file>.damaged-<time>` (with `-2`, `-3`... after it when that is taken),
+ * its WAL beside it under the same name, so the copy opens with it; its shared-memory index,
+ * which SQLite rebuilds, is removed. Returns the new name.
  */
 export function setAside(file: string, nowMs: number): string {
-  const damaged = `${file}${DAMAGED_SUFFIX}${compactStamp(nowMs)}`;
+  const stamped = `${file}${DAMAGED_SUFFIX}${compactStamp(nowMs)}`;
+  // A second damaged file in the same second must not replace the first.
+  let damaged = stamped;
+  for (let copy = 2; fs.existsSync(damaged); copy++) damaged = `${stamped}-${copy}`;
   fs.renameSync(file, damaged);
   if (fs.existsSync(`${file}-wal`)) fs.renameSync(`${file}-wal`, `${damaged}-wal`);
   fs.rmSync(`${file}-shm`, { force: true });
