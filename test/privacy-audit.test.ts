@@ -178,4 +178,23 @@ describe.skipIf(netns !== undefined)(`footfall privacy audit while the daemon ru
     const tokens = result.json.findings.find((finding) => finding.promise === "no token is kept but the open window's")!;
     expect(tokens.evidence).toMatch(/^50 token rows, all of the open window$/);
   });
+
+  it('looks again after a few seconds while the daemon runs, which may be finishing a window, and names what still does not hold', async () => {
+    const run = flags[flags.indexOf('--runtime-dir') + 1]!;
+    // Gone within the audit's second look: as the key of a window being finished is.
+    const finishing = path.join(run, 'window-20260101T000000Z.key');
+    fs.writeFileSync(finishing, Buffer.alloc(32, 7), { mode: 0o600 });
+    const looking = runCli(['privacy', 'audit', '--json', ...flags]);
+    setTimeout(() => fs.rmSync(finishing), 1000);
+    const passed = await looking;
+    expect(passed.code).toBe(0);
+    expect(broken(JSON.parse(passed.stdout) as AuditJson)).toEqual([]);
+
+    const left = path.join(run, 'window-20260102T000000Z.key');
+    fs.writeFileSync(left, Buffer.alloc(32, 7), { mode: 0o600 });
+    const stillThere = await runCli(['privacy', 'audit', '--json', ...flags]);
+    fs.rmSync(left);
+    expect(stillThere.code).toBe(1);
+    expect(broken(JSON.parse(stillThere.stdout) as AuditJson)).toEqual(["no key is kept but the open window's"]);
+  });
 });

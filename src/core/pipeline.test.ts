@@ -199,6 +199,91 @@ describe('Pipeline', () => {
     h.store.close();
   });
 
+  it('makes a busy window\'s report in slices while the next window counts, deletes its tokens in slices before the next window is saved, and finishes it again after a crash meanwhile', () => {
+    // 10,000 addresses: the Wi-Fi estimator takes several steps over them. The clock moves 11 ms
+    // at every look, so each slice of the report is one step.
+    const busyHour: Frame[] = Array.from({ length: 10_000 }, (_, i) => ({ t: T0 + i * 300, address: RANDOM + i, signature: 1 + (i % 7) }));
+    const nextHour: Frame[] = Array.from({ length: 200 }, (_, i) => ({ t: T0 + 60 * MINUTE + i * 1000, address: RANDOM + 50_000 + i }));
+    const slicedRun = (runDir: string) => {
+      let ms = 0;
+      return new Harness(runDir, 32, { estimators: DEFAULT_ESTIMATORS, finishInSlices: true, monotonicMs: () => (ms += 11) });
+    };
+    const reference = new Harness(path.join(dir, 'ref'), 32, { estimators: DEFAULT_ESTIMATORS });
+    reference.pipeline.start();
+    reference.feed([...busyHour, ...nextHour]);
+    reference.pipeline.finishInput();
+    reference.store.close();
+
+    const h = slicedRun(path.join(dir, 'sliced'));
+    h.pipeline.start();
+    h.feed(busyHour);
+    h.pipeline.checkpoint();
+    const savedWindowStart = () => h.store.db.prepare('SELECT start_ms FROM open_window').pluck().get();
+    const finishedTokens = h.store.db.prepare('SELECT token FROM open_tokens').pluck().all() as string[];
+    // The next window is not saved meanwhile (below): the rows are the finished window's.
+    const savedFinishedTokens = () => h.store.db.prepare('SELECT count(*) FROM open_tokens').pluck().get() as number;
+    let fed = 0;
+    while (h.reports.length === 0) {
+      h.feed([nextHour[fed++]!]);
+      // Until the report is in the outbox, the saved window is still the finished one.
+      if (h.reports.length === 0) expect(savedWindowStart()).toBe(T0);
+    }
+    expect(fed).toBeGreaterThan(2);
+    expect(h.keyFiles()).toEqual(['window-20261122T110000Z.key']);
+    // Then its token rows go, a slice at a time, before the next window is saved.
+    const tokensLeft = [savedFinishedTokens()];
+    while (tokensLeft.at(-1)! > 0) {
+      expect(savedWindowStart()).toBeUndefined();
+      h.feed([nextHour[fed++]!]);
+      tokensLeft.push(savedFinishedTokens());
+    }
+    expect([...new Set(tokensLeft)]).toEqual([10_000, 5_000, 0]);
+    h.pipeline.checkpoint();
+    expect(savedWindowStart()).toBe(T0 + 60 * MINUTE);
+    h.feed(nextHour.slice(fed));
+    h.pipeline.finishInput();
+    expect(h.reports).toEqual(reference.reports);
+    h.store.close();
+
+    // A crash while the report is made: the restart finishes the window from its checkpoint, with the same report.
+    const crashDir = path.join(dir, 'crash');
+    const first = slicedRun(crashDir);
+    first.pipeline.start();
+    first.feed(busyHour);
+    first.pipeline.checkpoint();
+    first.feed(nextHour.slice(0, 2));
+    expect(first.reports).toEqual([]);
+    first.store.close();
+    const second = slicedRun(crashDir);
+    const { skipFrames } = second.pipeline.start();
+    expect(skipFrames).toBe(busyHour.length);
+    second.feed([...busyHour, ...nextHour], skipFrames);
+    second.pipeline.finishInput();
+    expect(second.reports).toEqual(reference.reports);
+    second.store.close();
+
+    // A crash while its tokens are deleted: the restart deletes the rest before anything else, and counts on.
+    const deletingDir = path.join(dir, 'crash-deleting');
+    const third = slicedRun(deletingDir);
+    third.pipeline.start();
+    third.feed(busyHour);
+    third.pipeline.checkpoint();
+    fed = 0;
+    while (third.reports.length === 0) third.feed([nextHour[fed++]!]);
+    expect(third.store.db.prepare('SELECT count(*) FROM open_tokens').pluck().get()).toBe(10_000);
+    third.store.close();
+    const fourth = slicedRun(deletingDir);
+    expect(fourth.pipeline.start().skipFrames).toBe(busyHour.length);
+    expect(fourth.store.db.prepare('SELECT count(*) FROM open_tokens').pluck().get()).toBe(0);
+    const files = fourth.dbBytes();
+    // Every 50th token (a search of the files per token): none is left.
+    expect(finishedTokens.filter((token, i) => i % 50 === 0 && files.includes(Buffer.from(token)))).toEqual([]);
+    fourth.feed([...busyHour, ...nextHour], busyHour.length);
+    fourth.pipeline.finishInput();
+    expect([...third.reports, ...fourth.reports]).toEqual(reference.reports);
+    fourth.store.close();
+  });
+
   it('destroys a closed window\'s key and every one of its tokens in the database files', () => {
     const h = new Harness(dir, 64);
     h.pipeline.start();

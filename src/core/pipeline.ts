@@ -42,6 +42,15 @@ export interface PipelineOptions {
    * slices continues entries of different moments, where a replay must continue exactly.
    */
   checkpointSliceEntries?: number;
+  /**
+   * Finish a window a slice at a time (about FINISH_SLICE_MS each, at most one every
+   * CHECKPOINT_SLICE_GAP_MS) while the next window counts, instead of at once: a busy window's
+   * report takes a few hundred milliseconds and deleting its token rows some hundred more,
+   * which the event loop (and the frames waiting in the capture buffer) cannot spare. The report
+   * is the same, its window's tally no longer changing, and so is what a restart continues.
+   * Default: at once.
+   */
+  finishInSlices?: boolean;
   /** Reports stay in the local history this many days after their window ended. */
   historyDays: number;
   /**
@@ -75,6 +84,11 @@ export interface PipelineOptions {
 const CLOCK_CHECK_FRAMES = 64;
 /** The least time between two slices of a checkpoint: what the event loop has for other work. */
 export const CHECKPOINT_SLICE_GAP_MS = 20;
+/** The longest a slice of a finished window's report holds the event loop, in ms. */
+export const FINISH_SLICE_MS = 10;
+
+/** A finished window's token rows deleted per slice: some 8 ms of secure_delete's zeroing. */
+const FINISHED_TOKENS_PER_SLICE = 5000;
 
 
 export interface PipelineTotals {
@@ -102,6 +116,14 @@ export class Pipeline implements ObservationSink {
   /** Entries still to write of the sliced checkpoint in progress, and when its next slice may be. */
   private checkpointLeft = 0;
   private nextSliceMs = 0;
+  /**
+   * The window that ended, while it is finished in slices: its report made, then its token
+   * rows deleted. Until they are gone the open window is not checkpointed: a restart while the
+   * report is made continues the finished window from its last checkpoint and finishes it
+   * again; a restart while its rows are deleted deletes the rest.
+   */
+  private finishing: Steps<void> | null = null;
+  private nextFinishSliceMs = 0;
   private readonly monotonicMs: () => number;
   private clockSynced = true;
   /** The clock was synchronized, and did not jump, for all of the open window so far. */
@@ -223,6 +245,7 @@ export class Pipeline implements ObservationSink {
     this.clockSyncedInWindow = false;
     if (deltaMs > 0) return;
     this.inFrame = false;
+    this.completeFinishing();
     this.finishReport(open, true, open.lastTimeMs, this.cursor());
     this.open = null;
   }
@@ -233,6 +256,7 @@ export class Pipeline implements ObservationSink {
    */
   finishInput(untilMs?: number): void {
     this.inFrame = false;
+    this.completeFinishing();
     const open = this.open;
     if (open !== null) {
       const complete = untilMs !== undefined && untilMs >= open.span.endMs;
@@ -244,6 +268,7 @@ export class Pipeline implements ObservationSink {
   /** Saves the open window now (before a clean shutdown), so the next start continues it. */
   checkpoint(): void {
     this.inFrame = false;
+    this.completeFinishing();
     this.saveCheckpoint();
   }
 
@@ -279,7 +304,8 @@ export class Pipeline implements ObservationSink {
     // Before the window can close: a window restored just before its end was captured up to it.
     if (open !== null && this.resumePending) this.resumeCapture(open, timeMs);
     if (open !== null && timeMs >= open.span.endMs) {
-      this.finishReport(open, false, open.span.endMs, this.cursor());
+      if (this.options.finishInSlices === true) this.beginFinishing(open, false, open.span.endMs, this.cursor());
+      else this.finishReport(open, false, open.span.endMs, this.cursor());
       open = this.open = null;
     }
     if (open === null) {
@@ -289,6 +315,10 @@ export class Pipeline implements ObservationSink {
       return this.dropLate();
     }
     open.advance(timeMs);
+    if (this.finishing !== null) {
+      this.continueFinishing();
+      if (this.finishing !== null) return true;
+    }
     if (this.checkpointLeft > 0) this.continueCheckpoint();
     if (--this.framesUntilClockCheck <= 0) {
       this.framesUntilClockCheck = CLOCK_CHECK_FRAMES;
@@ -381,23 +411,60 @@ export class Pipeline implements ObservationSink {
     return saved;
   }
 
-  private report(tally: WindowTally, partial: boolean, capturedUntilMs: number): WindowReport {
-    return runSteps(this.reportSteps(tally, partial, capturedUntilMs));
-  }
-
   private reportSteps(tally: WindowTally, partial: boolean, capturedUntilMs: number): Steps<WindowReport> {
     const { sensorId, zones, tokenBits, estimators, minCount } = this.options;
     return reportSteps(tally, { sensor: sensorId, zones, tokenBits, estimators, minCount, partial, capturedUntilMs, clockSynced: this.clockSyncedInWindow });
   }
 
+  /**
+   * Starts finishing a window in slices. The window is closed from here on: frames of its time
+   * are late, and the next window opens as after it.
+   */
+  private beginFinishing(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: InputCursor | null): void {
+    this.completeFinishing();
+    this.finishing = this.finishSteps(tally, partial, capturedUntilMs, cursor);
+    this.previousEndMs = tally.span.endMs;
+    this.nextFinishSliceMs = 0;
+    this.checkpointLeft = 0;
+    this.continueFinishing();
+  }
+
+  private *finishSteps(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: InputCursor | null): Steps<void> {
+    const report = yield* this.reportSteps(tally, partial, capturedUntilMs);
+    this.storeReport(tally, partial, report, cursor, 'in slices');
+    do yield;
+    while (!this.options.windows.deleteFinishedTokens(FINISHED_TOKENS_PER_SLICE));
+  }
+
+  /** Does the next slice of finishing a window, if its time has come. */
+  private continueFinishing(): void {
+    const startMs = this.monotonicMs();
+    if (startMs < this.nextFinishSliceMs) return;
+    let step = this.finishing!.next();
+    while (step.done !== true && this.monotonicMs() - startMs < FINISH_SLICE_MS) step = this.finishing!.next();
+    this.nextFinishSliceMs = this.monotonicMs() + CHECKPOINT_SLICE_GAP_MS;
+    if (step.done === true) this.finishing = null;
+  }
+
+  /** Finishes the window being finished at once (the input ended, the daemon stops, the clock went back). */
+  private completeFinishing(): void {
+    if (this.finishing === null) return;
+    runSteps(this.finishing);
+    this.finishing = null;
+  }
+
   private finishReport(tally: WindowTally, partial: boolean, capturedUntilMs: number, cursor: InputCursor | null): void {
-    const report = this.report(tally, partial, capturedUntilMs);
+    this.storeReport(tally, partial, runSteps(this.reportSteps(tally, partial, capturedUntilMs)), cursor, 'at once');
+  }
+
+  /** Puts a finished window's report in the outbox, and destroys the window's key and (at once, or left to slices) its tokens. */
+  private storeReport(tally: WindowTally, partial: boolean, report: WindowReport, cursor: InputCursor | null, tokens: 'at once' | 'in slices'): void {
     // The report's one serialization: every copy of it sent or kept is these bytes.
     const payload = JSON.stringify(report);
     let outcome: FinishOutcome;
     try {
       const next = cursor === null ? null : { ...cursor, previousEndMs: tally.span.endMs };
-      outcome = this.options.windows.finish(report, payload, tally.span, Date.now(), next, this.options.historyDays);
+      outcome = this.options.windows.finish(report, payload, tally.span, Date.now(), next, this.options.historyDays, tokens);
     } finally {
       // The key goes at the window's end whatever became of the report.
       this.options.privacy.endWindow(tally.span.startMs);

@@ -177,6 +177,7 @@ export class Sensor {
       // after a restart, takes them early and whole.
       checkpointMaxEntries: this.options.interactive && this.options.timeSource === 'capture' ? INTERACTIVE_CHECKPOINT_ENTRIES : undefined,
       checkpointSliceEntries: this.options.interactive && this.options.timeSource === 'wall' ? INTERACTIVE_CHECKPOINT_ENTRIES : undefined,
+      finishInSlices: this.options.interactive,
       historyDays: config.store.history_days,
       requireSync: this.options.requireSync,
       timeSource: this.options.timeSource,

@@ -51,7 +51,7 @@ export class Pseudonymizer implements SightingSink {
   private ignore: IgnoreList | undefined;
   /** Set with the list, so that an empty ignore list costs a frame one boolean test. */
   private ignoring: boolean;
-  /** Frames the ignore list took since the last window ended. */
+  /** Frames the ignore list took since the last window ended, or the next began. */
   private ignoredFrames = 0;
   private readonly observation: Observation = {
     source: 'wifi',
@@ -85,6 +85,8 @@ export class Pseudonymizer implements SightingSink {
   /** Starts tokenizing with the window's key, and says where the key came from (continued, made, replaced). */
   beginWindow(windowStartMs: number): { origin: WindowKeyOrigin } {
     const { key, origin } = this.options.keys.obtain(windowStartMs);
+    // The window before may still be finishing (its report made in slices): its frames end here.
+    if (this.openWindowStartMs !== null) this.sayIgnored(this.openWindowStartMs);
     this.tokenizer.useKey(key);
     this.openWindowStartMs = windowStartMs;
     return { origin };
@@ -93,14 +95,17 @@ export class Pseudonymizer implements SightingSink {
   /** Destroys a window's key, file and memory: its tokens can never be linked to addresses again. */
   endWindow(windowStartMs: number): void {
     if (this.openWindowStartMs === windowStartMs) {
+      this.sayIgnored(windowStartMs);
       this.tokenizer.forgetKey();
       this.openWindowStartMs = null;
     }
     this.options.keys.destroy(windowStartMs);
-    if (this.ignoring) {
-      this.options.logger?.debug('frames ignored (capture.ignore) while the window was open', { window: isoSeconds(windowStartMs), frames: this.ignoredFrames });
-      this.ignoredFrames = 0;
-    }
+  }
+
+  private sayIgnored(windowStartMs: number): void {
+    if (!this.ignoring) return;
+    this.options.logger?.debug('frames ignored (capture.ignore) while the window was open', { window: isoSeconds(windowStartMs), frames: this.ignoredFrames });
+    this.ignoredFrames = 0;
   }
 
   /** The open window key's check value (see Tokenizer.keyCheck), for its checkpoints. */

@@ -110,6 +110,8 @@ export class WindowStore {
   private readonly loadCursorStmt;
   private readonly deleteWindowStmt;
   private readonly deleteTokensStmt;
+  private readonly deleteSomeTokensStmt;
+  private readonly countTokensStmt;
 
   constructor(
     private readonly db: Db,
@@ -133,6 +135,8 @@ export class WindowStore {
     this.loadCursorStmt = db.prepare('SELECT input, description, position, previous_end_ms AS previousEndMs FROM input_cursor WHERE id = 1');
     this.deleteWindowStmt = db.prepare('DELETE FROM open_window');
     this.deleteTokensStmt = db.prepare('DELETE FROM open_tokens');
+    this.deleteSomeTokensStmt = db.prepare('DELETE FROM open_tokens WHERE ordinal IN (SELECT ordinal FROM open_tokens ORDER BY ordinal LIMIT ?)');
+    this.countTokensStmt = db.prepare('SELECT count(*) FROM open_tokens').pluck();
   }
 
   /**
@@ -170,13 +174,13 @@ export class WindowStore {
   }
 
   /**
-   * One transaction: what is left behind first (the reports held in memory unless told not to,
-   * a finished window's rows), then `body`. A storage failure rolls it back and is said; a bug
+   * One transaction: what is left behind first (the reports held in memory, a finished window's
+   * rows, unless told not to), then `body`. A storage failure rolls it back and is said; a bug
    * is thrown. Success ends a bad condition, except a full disk's when it wrote in the reserve.
    */
-  private write(what: string, body: () => void, withHeldReports = true): boolean {
-    const clearing = this.finishedRowsLeft;
-    const held = withHeldReports && this.queue.holding;
+  private write(what: string, body: () => void, leftBehind: { heldReports: boolean; finishedRows: boolean } = { heldReports: true, finishedRows: true }): boolean {
+    const clearing = leftBehind.finishedRows && this.finishedRowsLeft;
+    const held = leftBehind.heldReports && this.queue.holding;
     try {
       this.db.transaction(() => {
         if (held) this.queue.writeHeld();
@@ -245,6 +249,7 @@ export class WindowStore {
    * another input without an open window is only history: this input starts from its beginning.
    */
   resume(input: string): Resumption {
+    this.deleteTokensOfNoWindow();
     const cursor = this.cursor();
     const sameInput = cursor?.input === input;
     const window = this.load();
@@ -259,33 +264,74 @@ export class WindowStore {
   }
 
   /**
+   * Token rows without an open window are a finished window's whose deletion in slices was cut
+   * short (the process ended): they go before anything else is done.
+   */
+  private deleteTokensOfNoWindow(): void {
+    if (this.loadWindowStmt.get() !== undefined || this.countTokensStmt.get() === 0) return;
+    this.finishedRowsLeft = true;
+    this.writeHeld();
+  }
+
+  /**
    * Finishes the open window in one transaction: the report goes to the outbox and the
    * history (as `payload`, its one serialization), old reports leave the history, the window's
    * tokens are deleted, and the cursor moves (or is cleared when the input is done). Then the
    * WAL is truncated so no copy of a token survives in it.
    *
+   * With `tokens` 'in slices', the transaction deletes the open window's row but leaves its
+   * token rows, for deleteFinishedTokens() to delete a slice at a time: deleting 100,000 rows
+   * with secure_delete takes some 100 ms. Until they are gone, anything else written deletes
+   * the rest first, as does the next start after a crash.
+   *
    * On a full disk the space reserve is given up for it. If even that is not enough, the report
    * is held in memory and the window's rows are deleted on their own; if that fails too, they
    * are deleted before anything else is written.
    */
-  finish(report: WindowReport, payload: string, span: WindowSpan, nowMs: number, cursor: InputCursor | null, historyDays: number): FinishOutcome {
+  finish(
+    report: WindowReport,
+    payload: string,
+    span: WindowSpan,
+    nowMs: number,
+    cursor: InputCursor | null,
+    historyDays: number,
+    tokens: 'at once' | 'in slices' = 'at once',
+  ): FinishOutcome {
     let pruned = 0;
     const finishing = () => {
       this.queue.stored.add(report.id, payload, nowMs);
       this.history.add(report, span.startMs, payload);
       // By the window's time, not the wall clock's: a replay of old captures keeps its history.
       pruned = this.history.prune(historyDays, span.endMs);
-      this.deleteOpenRows();
+      if (tokens === 'at once') this.deleteOpenRows();
+      else this.deleteWindowStmt.run();
       this.moveCursor(cursor);
     };
     if (this.writeOrMakeRoom(finishing)) {
-      this.truncateWal();
+      if (tokens === 'at once') this.truncateWal();
+      else this.finishedRowsLeft = true;
       return { storedIn: 'outbox', pruned };
     }
     this.queue.hold(report, payload, span.startMs, nowMs);
     this.finishedRowsLeft = true;
-    this.write("deleting a finished window's tokens", () => this.moveCursor(cursor), false);
+    this.write("deleting a finished window's tokens", () => this.moveCursor(cursor), { heldReports: false, finishedRows: true });
     return { storedIn: 'memory', pruned: 0 };
+  }
+
+  /**
+   * Deletes up to `limit` of the token rows that finish() left to be deleted in slices, in one
+   * transaction, and truncates the WAL after the last. True when no slice is left to do: the
+   * rows are gone, or the database took no writes, and then they go before anything else is
+   * written.
+   */
+  deleteFinishedTokens(limit: number): boolean {
+    if (!this.finishedRowsLeft) return true;
+    let deleted = 0;
+    if (!this.write("deleting a finished window's tokens", () => (deleted = this.deleteSomeTokensStmt.run(limit).changes), { heldReports: false, finishedRows: false })) return true;
+    if (deleted === limit) return false;
+    this.finishedRowsLeft = false;
+    this.truncateWal();
+    return true;
   }
 
   private moveCursor(cursor: InputCursor | null): void {
