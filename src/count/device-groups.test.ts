@@ -3,16 +3,19 @@ import { correctForCollisions } from './collisions.js';
 import { countOccupancy, countZones, dwellHistogram } from './device-groups.js';
 import { chainRotations as groupBleDevices } from './estimators/ble-rotation-chains.js';
 import { groupByIeClass as groupWifiDevices } from './estimators/wifi-ie-class.js';
-import { TokenEntry } from './tally.js';
+import { EntryColumns, TokenEntry } from './tally.js';
 import type { AddressKind } from '../privacy/observation.js';
 
 const MINUTE = 60_000;
+/** The test entries' numbers and slots, as a window of 12 slots holds them. */
+const columns = new EntryColumns(12);
+let ordinal = 0;
 
 function entry(token: string, kind: AddressKind, opts: { signature?: string; first?: number; last?: number; rssi?: number; slots?: number[]; group?: boolean } = {}) {
   const slots = new Uint8Array(2);
   for (const s of opts.slots ?? [0]) slots[s >> 3]! |= 1 << (s & 7);
   const source = ['global', 'randomized'].includes(kind) ? 'wifi' : 'ble';
-  const made = new TokenEntry(source, token, kind, opts.group ?? false, opts.first ?? 0, opts.last ?? 0, opts.rssi ?? Number.NEGATIVE_INFINITY, opts.signature ?? null, slots);
+  const made = new TokenEntry(columns, ordinal++, source, token, kind, opts.group ?? false, opts.first ?? 0, opts.last ?? 0, opts.rssi ?? Number.NEGATIVE_INFINITY, opts.signature ?? null, slots);
   if (opts.rssi !== undefined) Object.assign(made, { rssiSum: opts.rssi, rssiCount: 1 });
   return made;
 }

@@ -22,11 +22,11 @@ export function mergeInto(group: DeviceGroup, entry: TokenEntry): void {
   group.firstMs = Math.min(group.firstMs, entry.firstMs);
   group.lastMs = Math.max(group.lastMs, entry.lastMs);
   group.maxRssi = Math.max(group.maxRssi, entry.maxRssi);
-  for (let i = 0; i < group.slots.length; i++) group.slots[i]! |= entry.slots[i]!;
+  entry.orSlotsInto(group.slots);
 }
 
 export function groupOf(entry: TokenEntry, stable: boolean): DeviceGroup {
-  return { stable, firstMs: entry.firstMs, lastMs: entry.lastMs, maxRssi: entry.maxRssi, slots: Uint8Array.from(entry.slots) };
+  return { stable, firstMs: entry.firstMs, lastMs: entry.lastMs, maxRssi: entry.maxRssi, slots: entry.slotBitmap() };
 }
 
 /** Devices (or what stands for them) per zone: each in the strongest zone (highest minimum RSSI) that its best RSSI reaches. */

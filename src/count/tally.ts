@@ -20,18 +20,61 @@ export function channelBit(source: SourceKind, channel: number): number {
   return channel > 2484 ? 1 << 15 : 0;
 }
 
+/** Where an entry's numbers sit among its NUMBERS_PER_ENTRY in EntryColumns.numbers. */
+const FIRST_MS = 0;
+const LAST_MS = 1;
+const MAX_RSSI = 2;
+const RSSI_SUM = 3;
+const NUMBERS_PER_ENTRY = 4;
+
+/** Entries a window's columns have room for before they first grow (8.5 KB for an hour's window). */
+const INITIAL_CAPACITY = 256;
+
+/**
+ * The numbers and slot bitmaps of a window's entries, in typed arrays indexed by the entries'
+ * ordinals. In an entry's own fields each number that is not a small integer (a fractional
+ * timestamp, -Infinity) is a separate 16-byte heap object, and a bitmap a typed array object of
+ * about 80 bytes; here they cost 8 bytes and a byte per 8 slots. An entry's four numbers are
+ * side by side, so that counting a frame touches one cache line of them. The arrays double when
+ * an ordinal does not fit, so entries reach them through this object and never keep one.
+ */
+export class EntryColumns {
+  /** Bytes of one entry's slot bitmap. */
+  readonly slotBytes: number;
+  /** firstMs, lastMs, maxRssi and rssiSum of ordinal 0, then of ordinal 1, ... */
+  numbers: Float64Array;
+  /** The slot bitmap of ordinal 0, then of ordinal 1, ...: `slotBytes` each. */
+  slots: Uint8Array;
+
+  constructor(slotCount: number) {
+    this.slotBytes = (slotCount + 7) >> 3;
+    this.numbers = new Float64Array(INITIAL_CAPACITY * NUMBERS_PER_ENTRY);
+    this.slots = new Uint8Array(INITIAL_CAPACITY * this.slotBytes);
+  }
+
+  /** Makes room for the entry numbered `ordinal`: ordinals after a restore continue after the largest saved, so they can skip some. */
+  reserve(ordinal: number): void {
+    let capacity = this.numbers.length / NUMBERS_PER_ENTRY;
+    if (ordinal < capacity) return;
+    while (capacity <= ordinal) capacity *= 2;
+    const numbers = new Float64Array(capacity * NUMBERS_PER_ENTRY);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
+    const slots = new Uint8Array(capacity * this.slotBytes);
+    slots.set(this.slots);
+    this.slots = slots;
+  }
+}
+
 /**
  * What the open window knows of one token: the device estimators' input. Everything here is
- * bounded by the window: checkpointed with it, and deleted with its key.
+ * bounded by the window: checkpointed with it, and deleted with its key. Its numbers and slot
+ * bitmap live in the window's EntryColumns, at its ordinal.
  */
 export class TokenEntry {
+  private columns: EntryColumns;
   /** Changed since the last checkpoint. */
   dirty = false;
-  /**
-   * The order in which the window first saw its token (0, 1, ...). Checkpoints store entries by
-   * it, so that the entries a checkpoint rewrites, mostly the newest, are stored together.
-   */
-  ordinal = 0;
   /** Frames counted. */
   frames = 0;
   /** 802.11 sequence numbers of the first and the last frame; -1 when unknown (BLE). */
@@ -39,58 +82,108 @@ export class TokenEntry {
   lastSequence = -1;
   /** Runs of frames less than BURST_GAP_MS apart. */
   bursts = 0;
-  /** Sum and number of the RSSI values known, for the mean. */
-  rssiSum = 0;
+  /** Number of the RSSI values known, for the mean. */
   rssiCount = 0;
   /** The channels heard on, one bit each (see channelBit). */
   channels = 0;
 
+  /** `ordinal` must be unused among the entries of `columns`, whose slots at it start empty unless `slots` is given. */
   constructor(
+    columns: EntryColumns,
+    /**
+     * The order in which the window first saw its token (0, 1, ...). Checkpoints store entries by
+     * it, so that the entries a checkpoint rewrites, mostly the newest, are stored together.
+     */
+    readonly ordinal: number,
     readonly source: SourceKind,
     readonly token: string,
     public addressKind: AddressKind,
     public group: boolean,
-    public firstMs: number,
-    public lastMs: number,
-    /** Best RSSI in dBm; -Infinity when none was known. */
-    public maxRssi: number,
+    firstMs: number,
+    lastMs: number,
+    maxRssi: number,
     public signature: string | null,
-    /** One bit per occupancy slot of the window in which the token was seen. */
-    readonly slots: Uint8Array,
-  ) {}
+    /** One bit per occupancy slot of the window in which the token was seen (copied). */
+    slots?: Uint8Array,
+  ) {
+    columns.reserve(ordinal);
+    this.columns = columns;
+    const at = ordinal * NUMBERS_PER_ENTRY;
+    columns.numbers[at + FIRST_MS] = firstMs;
+    columns.numbers[at + LAST_MS] = lastMs;
+    columns.numbers[at + MAX_RSSI] = maxRssi;
+    columns.numbers[at + RSSI_SUM] = 0;
+    if (slots !== undefined) columns.slots.set(slots.subarray(0, columns.slotBytes), ordinal * columns.slotBytes);
+  }
+
+  get firstMs(): number {
+    return this.columns.numbers[this.ordinal * NUMBERS_PER_ENTRY + FIRST_MS]!;
+  }
+  set firstMs(value: number) {
+    this.columns.numbers[this.ordinal * NUMBERS_PER_ENTRY + FIRST_MS] = value;
+  }
+
+  get lastMs(): number {
+    return this.columns.numbers[this.ordinal * NUMBERS_PER_ENTRY + LAST_MS]!;
+  }
+  set lastMs(value: number) {
+    this.columns.numbers[this.ordinal * NUMBERS_PER_ENTRY + LAST_MS] = value;
+  }
+
+  /** Best RSSI in dBm; -Infinity when none was known. */
+  get maxRssi(): number {
+    return this.columns.numbers[this.ordinal * NUMBERS_PER_ENTRY + MAX_RSSI]!;
+  }
+  set maxRssi(value: number) {
+    this.columns.numbers[this.ordinal * NUMBERS_PER_ENTRY + MAX_RSSI] = value;
+  }
+
+  /** Sum of the RSSI values known, for the mean. */
+  get rssiSum(): number {
+    return this.columns.numbers[this.ordinal * NUMBERS_PER_ENTRY + RSSI_SUM]!;
+  }
+  set rssiSum(value: number) {
+    this.columns.numbers[this.ordinal * NUMBERS_PER_ENTRY + RSSI_SUM] = value;
+  }
 
   inSlot(slot: number): boolean {
-    return (this.slots[slot >> 3]! & (1 << (slot & 7))) !== 0;
+    const byte = slot >> 3;
+    return byte >= 0 && byte < this.columns.slotBytes && (this.columns.slots[this.ordinal * this.columns.slotBytes + byte]! & (1 << (slot & 7))) !== 0;
+  }
+
+  /** Sets the bit of `slot`; a slot outside the window sets none. */
+  markSlot(slot: number): void {
+    const byte = slot >> 3;
+    if (byte >= 0 && byte < this.columns.slotBytes) this.columns.slots[this.ordinal * this.columns.slotBytes + byte]! |= 1 << (slot & 7);
+  }
+
+  /** A copy of the slot bitmap, one bit per slot (slot 0 the lowest bit of the first byte): what a checkpoint stores. */
+  slotBitmap(): Uint8Array {
+    const from = this.ordinal * this.columns.slotBytes;
+    return this.columns.slots.slice(from, from + this.columns.slotBytes);
+  }
+
+  /** ORs the slot bitmap into `target`, a bitmap of the same window (a device's, of all its entries). */
+  orSlotsInto(target: Uint8Array): void {
+    const { slots, slotBytes } = this.columns;
+    const from = this.ordinal * slotBytes;
+    for (let i = 0; i < target.length && i < slotBytes; i++) target[i]! |= slots[from + i]!;
+  }
+
+  /** Moves the numbers and the slot bitmap to `columns` (a continued window's, where the ordinal is unused). */
+  moveTo(columns: EntryColumns): void {
+    const { numbers, slots, slotBytes } = this.columns;
+    columns.reserve(this.ordinal);
+    const at = this.ordinal * NUMBERS_PER_ENTRY;
+    columns.numbers.set(numbers.subarray(at, at + NUMBERS_PER_ENTRY), at);
+    const from = this.ordinal * slotBytes;
+    columns.slots.set(slots.subarray(from, from + Math.min(slotBytes, columns.slotBytes)), this.ordinal * columns.slotBytes);
+    this.columns = columns;
   }
 
   /** Mean RSSI in dBm; -Infinity when none was known. */
   meanRssi(): number {
     return this.rssiCount === 0 ? Number.NEGATIVE_INFINITY : this.rssiSum / this.rssiCount;
-  }
-}
-
-/** Bytes of slot bitmaps allocated at a time. */
-const SLOT_CHUNK_BYTES = 64 * 1024;
-
-/**
- * The slot bitmaps of a window's new entries, cut from shared chunks. A typed array of its own
- * per entry takes twice the memory (its own buffer), and a window holds tens of thousands.
- */
-class SlotBitmaps {
-  private chunk = new ArrayBuffer(0);
-  private used = 0;
-
-  constructor(private readonly bytes: number) {}
-
-  /** A zeroed bitmap. */
-  take(): Uint8Array {
-    if (this.used + this.bytes > this.chunk.byteLength) {
-      this.chunk = new ArrayBuffer(Math.max(SLOT_CHUNK_BYTES, this.bytes));
-      this.used = 0;
-    }
-    const bitmap = new Uint8Array(this.chunk, this.used, this.bytes);
-    this.used += this.bytes;
-    return bitmap;
   }
 }
 
@@ -132,7 +225,8 @@ export class WindowTally {
   private nextOrdinal = 0;
   /** Entries by the tokenizer's token id, to skip hashing the token on most frames. */
   private readonly byTokenId: TokenEntry[] = [];
-  private readonly slotBitmaps: SlotBitmaps;
+  /** The numbers and slot bitmaps of the window's entries. */
+  private readonly columns: EntryColumns;
 
   constructor(
     readonly span: WindowSpan,
@@ -140,7 +234,7 @@ export class WindowTally {
   ) {
     this.sources = new Map(sourceKinds.map((kind) => [kind, new SourceTally()]));
     this.slots = slotCount(span);
-    this.slotBitmaps = new SlotBitmaps((this.slots + 7) >> 3);
+    this.columns = new EntryColumns(this.slots);
     this.lastTimeMs = span.startMs;
   }
 
@@ -170,8 +264,7 @@ export class WindowTally {
     if (entry === undefined || entry.token !== o.token) {
       entry = source.entries.get(o.token);
       if (entry === undefined) {
-        entry = new TokenEntry(o.source, o.token, o.addressKind, o.group, o.timeMs, o.timeMs, rssi, o.signature, this.slotBitmaps.take());
-        entry.ordinal = this.nextOrdinal++;
+        entry = new TokenEntry(this.columns, this.nextOrdinal++, o.source, o.token, o.addressKind, o.group, o.timeMs, o.timeMs, rssi, o.signature);
         source.entries.set(o.token, entry);
       }
       if (o.tokenId >= 0) this.byTokenId[o.tokenId] = entry;
@@ -193,7 +286,7 @@ export class WindowTally {
     }
     entry.channels |= channelBit(o.source, o.channel);
     if (o.signature !== null) entry.signature = o.signature;
-    entry.slots[slot >> 3]! |= 1 << (slot & 7);
+    entry.markSlot(slot);
     if (!entry.dirty) {
       entry.dirty = true;
       this.dirty.push(entry);
@@ -248,7 +341,10 @@ export class WindowTally {
     return counters;
   }
 
-  /** Continues a window from a checkpoint: its counters and entries, capture paused until resumeCapture. */
+  /**
+   * Continues a window from a checkpoint: its counters and entries, capture paused until
+   * resumeCapture. The entries are the tally's from now on, their numbers and slots in its columns.
+   */
   restore(counters: TallyCounters, entries: Iterable<TokenEntry>): void {
     for (const [kind, source] of this.sources) {
       source.frames = counters.frames[kind] ?? 0;
@@ -262,7 +358,11 @@ export class WindowTally {
     this.lastTimeMs = counters.lastTimeMs;
     this.countedFromMs = counters.countedFromMs ?? null;
     for (const entry of entries) {
-      this.sources.get(entry.source)?.entries.set(entry.token, entry);
+      const source = this.sources.get(entry.source);
+      if (source !== undefined) {
+        entry.moveTo(this.columns);
+        source.entries.set(entry.token, entry);
+      }
       this.nextOrdinal = Math.max(this.nextOrdinal, entry.ordinal + 1);
     }
   }

@@ -11,8 +11,8 @@
 import path from 'node:path';
 import type { SourceKind } from '../capture/source.js';
 import type { TallyCounters } from '../count/tally.js';
-import { TokenEntry } from '../count/tally.js';
-import { isoSeconds, type WindowSpan } from '../count/windows.js';
+import { EntryColumns, TokenEntry } from '../count/tally.js';
+import { isoSeconds, slotCount, type WindowSpan } from '../count/windows.js';
 import type { AddressKind } from '../privacy/observation.js';
 import type { WindowReport } from '../payloads/payloads.js';
 import { truncateWal, type Db } from './database.js';
@@ -153,7 +153,7 @@ export class WindowStore {
       for (const e of changed) {
         const rssi = Number.isFinite(e.maxRssi) ? e.maxRssi : null;
         this.saveTokenStmt.run(
-          e.ordinal, e.source, e.token, e.addressKind, e.group ? 1 : 0, e.firstMs, e.lastMs, rssi, e.signature, e.slots,
+          e.ordinal, e.source, e.token, e.addressKind, e.group ? 1 : 0, e.firstMs, e.lastMs, rssi, e.signature, e.slotBitmap(),
           e.frames, e.firstSequence, e.lastSequence, e.bursts, e.rssiSum, e.rssiCount, e.channels,
         );
       }
@@ -224,9 +224,10 @@ export class WindowStore {
   load(): SavedWindow | undefined {
     const row = this.loadWindowStmt.get() as { start_ms: number; end_ms: number; counters: string; key_check: string | null } | undefined;
     if (row === undefined) return undefined;
+    const span = { startMs: row.start_ms, endMs: row.end_ms };
+    const columns = new EntryColumns(slotCount(span));
     const entries = (this.loadTokensStmt.all() as TokenRow[]).map((r) => {
-      const entry = new TokenEntry(r.source, r.token, r.kind, r.grp === 1, r.first_ms, r.last_ms, r.max_rssi ?? Number.NEGATIVE_INFINITY, r.signature, new Uint8Array(r.slots));
-      entry.ordinal = r.ordinal;
+      const entry = new TokenEntry(columns, r.ordinal, r.source, r.token, r.kind, r.grp === 1, r.first_ms, r.last_ms, r.max_rssi ?? Number.NEGATIVE_INFINITY, r.signature, r.slots);
       entry.frames = r.frames;
       entry.firstSequence = r.first_seq;
       entry.lastSequence = r.last_seq;
@@ -236,7 +237,7 @@ export class WindowStore {
       entry.channels = r.channels;
       return entry;
     });
-    return { span: { startMs: row.start_ms, endMs: row.end_ms }, counters: JSON.parse(row.counters) as TallyCounters, entries, keyCheck: row.key_check };
+    return { span, counters: JSON.parse(row.counters) as TallyCounters, entries, keyCheck: row.key_check };
   }
 
   cursor(): InputCursor | undefined {

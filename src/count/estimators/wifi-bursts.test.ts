@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { EstimateContext } from '../estimator.js';
-import { TokenEntry } from '../tally.js';
+import { EntryColumns, TokenEntry } from '../tally.js';
 import { estimateWifiDevices, roundKeepingTotal, wifiBurstsEstimator } from './wifi-bursts.js';
 
 const HOUR_MS = Date.UTC(2026, 0, 12, 10);
 const MINUTE = 60_000;
 const context: EstimateContext = { span: { startMs: HOUR_MS, endMs: HOUR_MS + 60 * MINUTE }, slots: 12, zones: {}, tokenBits: 32 };
 
+/** The test entries' numbers and slots, as the window of `context` holds them. */
+const columns = new EntryColumns(context.slots);
 let tokens = 0;
 /** A seeded generator, so the phones' jitter is the same on every run. */
 let seed = 1;
@@ -24,7 +26,8 @@ function address(
   const lastMs = opts.lastMs ?? firstMs + 20;
   const slots = new Uint8Array(2);
   for (let slot = Math.floor(firstMs / (5 * MINUTE)); slot <= Math.floor(lastMs / (5 * MINUTE)); slot++) slots[slot >> 3]! |= 1 << (slot & 7);
-  const entry = new TokenEntry('wifi', `t${tokens++}`, opts.kind ?? 'randomized', false, HOUR_MS + firstMs, HOUR_MS + lastMs, opts.rssi ?? -60, signature, slots);
+  const ordinal = tokens++;
+  const entry = new TokenEntry(columns, ordinal, 'wifi', `t${ordinal}`, opts.kind ?? 'randomized', false, HOUR_MS + firstMs, HOUR_MS + lastMs, opts.rssi ?? -60, signature, slots);
   entry.firstSequence = opts.firstSequence ?? Math.floor(random() * 4096);
   entry.lastSequence = opts.lastSequence ?? (entry.firstSequence + 1) % 4096;
   entry.frames = 2;
