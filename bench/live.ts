@@ -179,7 +179,7 @@ function memoryMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 /** NODE_OPTIONS as the systemd unit sets them (the heap's cap), so that the daemon's memory is as on a sensor. */
 function unitNodeOptions(): string {
   const unit = fs.readFileSync(path.join(ROOT, 'systemd/footfall.service'), 'utf8');
-  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
+  return /^Environment=("?)NODE_OPTIONS=(.*)\1$/m.exec(unit)?.[2] ?? '';
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
