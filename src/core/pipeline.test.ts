@@ -282,6 +282,19 @@ describe('Pipeline', () => {
     fourth.pipeline.finishInput();
     expect([...third.reports, ...fourth.reports]).toEqual(reference.reports);
     fourth.store.close();
+
+    // The input's end, for an interactive run: the last window finished in slices too.
+    const ended = slicedRun(path.join(dir, 'ended'));
+    ended.pipeline.start();
+    ended.feed(busyHour);
+    ended.pipeline.endInput(T0 + 60 * MINUTE);
+    let slices = 1;
+    while (ended.pipeline.finishSlice()) slices++;
+    expect(slices).toBeGreaterThan(2);
+    expect(ended.reports).toEqual(reference.reports.slice(0, 1));
+    expect(ended.store.db.prepare('SELECT count(*) FROM open_tokens').pluck().get()).toBe(0);
+    expect(ended.store.windows.cursor()).toBeUndefined();
+    ended.store.close();
   });
 
   it('destroys a closed window\'s key and every one of its tokens in the database files', () => {

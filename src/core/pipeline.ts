@@ -265,6 +265,27 @@ export class Pipeline implements ObservationSink {
     this.open = null;
   }
 
+  /**
+   * finishInput() for an interactive run, whose event loop serves others meanwhile: the open
+   * window is left finishing in slices, each made by a call of finishSlice().
+   */
+  endInput(untilMs?: number): void {
+    this.inFrame = false;
+    const open = this.open;
+    this.open = null;
+    if (open === null) return;
+    const complete = untilMs !== undefined && untilMs >= open.span.endMs;
+    this.beginFinishing(open, !complete, complete ? open.span.endMs : open.lastTimeMs, null);
+  }
+
+  /** Makes a slice of the window being finished; false when none is left to make. */
+  finishSlice(): boolean {
+    if (this.finishing === null) return false;
+    this.nextFinishSliceMs = 0;
+    this.continueFinishing();
+    return this.finishing !== null;
+  }
+
   /** Saves the open window now (before a clean shutdown), so the next start continues it. */
   checkpoint(): void {
     this.inFrame = false;

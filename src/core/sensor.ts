@@ -336,7 +336,15 @@ export class Sensor {
    */
   async captureToEnd(endMs?: number): Promise<void> {
     await this.capture();
-    if (!this.stopped) this.pipeline!.finishInput(endMs);
+    if (this.stopped) return;
+    const pipeline = this.pipeline!;
+    if (!this.options.interactive) {
+      pipeline.finishInput(endMs);
+      return;
+    }
+    // An interactive run goes on serving the broker and the status file while its last window is finished.
+    pipeline.endInput(endMs);
+    while (!this.stopped && pipeline.finishSlice()) await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** Resolves when every report in the outbox has been acknowledged by the broker. */
