@@ -84,10 +84,10 @@ export interface PipelineOptions {
 const CLOCK_CHECK_FRAMES = 64;
 /** The least time between two slices of a checkpoint: what the event loop has for other work. */
 export const CHECKPOINT_SLICE_GAP_MS = 20;
-/** The longest a slice of a finished window's report holds the event loop, in ms. */
+/** The longest a slice of finishing a window (its report, then its token rows) holds the event loop, in ms. */
 export const FINISH_SLICE_MS = 10;
 
-/** A finished window's token rows deleted per slice: some 8 ms of secure_delete's zeroing. */
+/** A finished window's token rows deleted per slice: some 5–10 ms of secure_delete's zeroing on the development VM. */
 const FINISHED_TOKENS_PER_SLICE = 5000;
 
 
