@@ -208,16 +208,21 @@ describe('Pipeline', () => {
       let ms = 0;
       return new Harness(runDir, 32, { estimators: DEFAULT_ESTIMATORS, finishInSlices: true, monotonicMs: () => (ms += 11) });
     };
+    /** A sliced run that counted the busy hour and saved it. */
+    const busyHourSaved = (runDir: string) => {
+      const run = slicedRun(runDir);
+      run.pipeline.start();
+      run.feed(busyHour);
+      run.pipeline.checkpoint();
+      return run;
+    };
     const reference = new Harness(path.join(dir, 'ref'), 32, { estimators: DEFAULT_ESTIMATORS });
     reference.pipeline.start();
     reference.feed([...busyHour, ...nextHour]);
     reference.pipeline.finishInput();
     reference.store.close();
 
-    const h = slicedRun(path.join(dir, 'sliced'));
-    h.pipeline.start();
-    h.feed(busyHour);
-    h.pipeline.checkpoint();
+    const h = busyHourSaved(path.join(dir, 'sliced'));
     const savedWindowStart = () => h.store.db.prepare('SELECT start_ms FROM open_window').pluck().get();
     const finishedTokens = h.store.db.prepare('SELECT token FROM open_tokens').pluck().all() as string[];
     // The next window is not saved meanwhile (below): the rows are the finished window's.
@@ -247,10 +252,7 @@ describe('Pipeline', () => {
 
     // A crash while the report is made: the restart finishes the window from its checkpoint, with the same report.
     const crashDir = path.join(dir, 'crash');
-    const first = slicedRun(crashDir);
-    first.pipeline.start();
-    first.feed(busyHour);
-    first.pipeline.checkpoint();
+    const first = busyHourSaved(crashDir);
     first.feed(nextHour.slice(0, 2));
     expect(first.reports).toEqual([]);
     first.store.close();
@@ -264,10 +266,7 @@ describe('Pipeline', () => {
 
     // A crash while its tokens are deleted: the restart deletes the rest before anything else, and counts on.
     const deletingDir = path.join(dir, 'crash-deleting');
-    const third = slicedRun(deletingDir);
-    third.pipeline.start();
-    third.feed(busyHour);
-    third.pipeline.checkpoint();
+    const third = busyHourSaved(deletingDir);
     fed = 0;
     while (third.reports.length === 0) third.feed([nextHour[fed++]!]);
     expect(third.store.db.prepare('SELECT count(*) FROM open_tokens').pluck().get()).toBe(10_000);
@@ -284,9 +283,7 @@ describe('Pipeline', () => {
     fourth.store.close();
 
     // The input's end, for an interactive run: the last window finished in slices too.
-    const ended = slicedRun(path.join(dir, 'ended'));
-    ended.pipeline.start();
-    ended.feed(busyHour);
+    const ended = busyHourSaved(path.join(dir, 'ended'));
     ended.pipeline.endInput(T0 + 60 * MINUTE);
     let slices = 1;
     while (ended.pipeline.finishSlice()) slices++;
