@@ -13,15 +13,15 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 const SLOWEST_FIRST = [
   'test/generated-captures.test.ts',
+  'test/install.test.ts',
   'test/leak-scan.test.ts',
   'test/state-dir.test.ts',
-  'test/install.test.ts',
-  'src/sim/tshark.test.ts',
   'test/ignore-list.test.ts',
-  'test/crash-loop.test.ts',
   'test/replay-oracle.test.ts',
-  'test/daemon.test.ts',
+  'test/crash-loop.test.ts',
   'test/calibrate-guided.test.ts',
+  'test/daemon.test.ts',
+  'src/publish/mqtt-publisher.test.ts',
 ];
 
 class SlowestFirst extends BaseSequencer {
