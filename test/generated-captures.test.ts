@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { WindowReport } from '../src/payloads/payloads.js';
 import { bleCaptureAddresses } from '../src/sim/generate-ble.js';
-import { jsonLines, runCli } from './helpers/cli.js';
+import { jsonLines, runCli, type CliResult } from './helpers/cli.js';
 import { addressKinds, bleTruthWindows, expectBleReportsMatch, expectReportsMatch, truthWindows } from './helpers/expect-counts.js';
 import { GENERATED_BLE_CAPTURES, GENERATED_CAPTURES, generatedAddresses, generatedBleCapture, generatedCapture } from './helpers/generated-captures.js';
 import { expectKilledReplayToResume } from './helpers/kill-resume.js';
@@ -50,10 +50,18 @@ describe('no address of a generated capture in any output', () => {
 
 const bleCases = Object.entries(GENERATED_BLE_CAPTURES);
 
+/** A BLE capture's replay, run once for both the truth and the device estimate. */
+const bleReplays = new Map<string, Promise<CliResult>>();
+function bleReplay(file: string): Promise<CliResult> {
+  const replay = bleReplays.get(file) ?? runCli(['replay', file, '--log-level', 'warn']);
+  bleReplays.set(file, replay);
+  return replay;
+}
+
 describe('replay of generated BLE captures equals their truth', () => {
   it.each(bleCases)('%s', async (name, options) => {
     const capture = await generatedBleCapture(options);
-    const result = await runCli(['replay', capture.path, '--log-level', 'warn']);
+    const result = await bleReplay(capture.path);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
     const reports = jsonLines<WindowReport>(result.stdout);
@@ -78,7 +86,7 @@ describe('the BLE device estimate on generated captures', () => {
     const errors: number[] = [];
     for (const options of Object.values(GENERATED_BLE_CAPTURES)) {
       const capture = await generatedBleCapture(options);
-      const reports = jsonLines<WindowReport>((await runCli(['replay', capture.path, '--log-level', 'warn'])).stdout);
+      const reports = jsonLines<WindowReport>((await bleReplay(capture.path)).stdout);
       const truth = capture.truth.filter((t) => t.frames > 0);
       reports.forEach((report, i) => errors.push(report.ble!.devices / truth[i]!.devices - 1));
     }

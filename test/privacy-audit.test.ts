@@ -50,6 +50,16 @@ async function audit(flags: string[]): Promise<{ code: number | null; json: Audi
   return { code: json.code, json: JSON.parse(json.stdout) as AuditJson, text: text.stdout };
 }
 
+/** The token rows of the open window that checkpoints wrote to the database in `state`. */
+function openTokenRows(state: string): number {
+  const db = new Database(path.join(state, 'footfall.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM open_tokens').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
 const broken = (result: AuditJson) => result.findings.filter((finding) => !finding.holds).map((finding) => finding.promise);
 
 describe.skipIf(!root)(`footfall privacy audit${root ? '' : ' (skipped: mounting a tmpfs needs root)'}`, () => {
@@ -140,15 +150,20 @@ describe.skipIf(netns !== undefined)(`footfall privacy audit while the daemon ru
   let iw: FakeIw;
   let daemon: ChildProcess;
   let log = '';
+  let state: string;
   let flags: string[];
 
   beforeAll(async () => {
     ns = await createNetns();
     iw = installFakeIw({ interfaces: { [ns.inner]: 'monitor' } });
     const dirs = directories('daemon');
+    state = dirs.state;
     flags = dirs.flags;
     const config = path.join(work, 'daemon', 'footfall.yaml');
-    fs.writeFileSync(config, ['capture:', '  wifi:', `    interface: ${ns.inner}`, '    link_type: radiotap', '    channels: [6]', '  ble:', '    enabled: false', 'clock:', '  require_sync: false', ''].join('\n'));
+    fs.writeFileSync(
+      config,
+      ['capture:', '  wifi:', `    interface: ${ns.inner}`, '    link_type: radiotap', '    channels: [6]', '  ble:', '    enabled: false', 'clock:', '  require_sync: false', 'store:', '  checkpoint_seconds: 1', ''].join('\n'),
+    );
     flags.push('--config', config);
     daemon = ns.exec([process.execPath, FOOTFALL_BIN, 'run', ...flags, '--log-level', 'debug'], { env: { ...process.env, PATH: iw.path }, stdio: ['ignore', 'ignore', 'pipe'] });
     daemon.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
@@ -169,8 +184,12 @@ describe.skipIf(netns !== undefined)(`footfall privacy audit while the daemon ru
     const outer = injector(ns.outer);
     testAddresses(50).forEach((address, i) => outer.send(probeFrame(address, i)));
     outer.close();
-    // A checkpoint writes the open window's tokens (store.checkpoint_seconds: 5).
-    await new Promise((resolve) => setTimeout(resolve, 6000));
+    // A checkpoint writes the open window's tokens, within a second (store.checkpoint_seconds: 1).
+    const end = Date.now() + 20_000;
+    while (openTokenRows(state) < 50) {
+      if (Date.now() > end) throw new Error('no checkpoint wrote the 50 tokens in 20 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const result = await audit(flags);
     expect(broken(result.json)).toEqual([]);
     const keys = result.json.findings.find((finding) => finding.promise === "no key is kept but the open window's")!;

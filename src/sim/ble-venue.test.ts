@@ -9,17 +9,34 @@ const stream = [...bleAdvertisements(options)];
 
 function byDevice(advertisements: readonly BleAdvertisement[]): Map<number, BleAdvertisement[]> {
   const devices = new Map<number, BleAdvertisement[]>();
-  for (const a of advertisements) devices.set(a.deviceId, [...(devices.get(a.deviceId) ?? []), a]);
+  for (const a of advertisements) {
+    const list = devices.get(a.deviceId) ?? [];
+    list.push(a);
+    devices.set(a.deviceId, list);
+  }
   return devices;
+}
+
+/** The first `count` items, without going through the rest. */
+function firstOf<T>(items: Iterable<T>, count: number): T[] {
+  const taken: T[] = [];
+  for (const item of items) {
+    if (taken.length === count) break;
+    taken.push(item);
+  }
+  return taken;
 }
 
 describe('bleAdvertisements', () => {
   it('is the same stream for the same seed, in time order, within the span', () => {
-    expect([...bleAdvertisements(options)]).toEqual(stream);
+    // As JSON, one advertisement at a time: toEqual over the 140,000 of them took 8 s.
+    const again = [...bleAdvertisements(options)];
+    expect(again.length).toBe(stream.length);
+    expect(again.findIndex((a, i) => JSON.stringify(a) !== JSON.stringify(stream[i])), 'the first advertisement that differs').toBe(-1);
     expect(stream.length).toBeGreaterThan(50_000);
     expect(stream.every((a, i) => i === 0 || a.timeMs >= stream[i - 1]!.timeMs)).toBe(true);
     expect(stream.every((a) => a.timeMs >= START_MS && a.timeMs < START_MS + 2 * 3_600_000 && Number.isInteger(a.timeMs * 1000))).toBe(true);
-    expect(stream.slice(0, 1000)).not.toEqual([...bleAdvertisements({ ...options, seed: 'other' })].slice(0, 1000));
+    expect(stream.slice(0, 1000)).not.toEqual(firstOf(bleAdvertisements({ ...options, seed: 'other' }), 1000));
   });
 
   it('has phones that come and go, with resolvable addresses rotating every 5 to 15 minutes', () => {

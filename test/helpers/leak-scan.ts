@@ -49,19 +49,35 @@ export function filesUnder(dir: string): Array<{ name: string; data: Buffer }> {
     });
 }
 
-/** Searches each output for each address in each form; text forms also in the bytes as ASCII. */
+/**
+ * Searches each output for each address in each form; text forms also in the bytes as ASCII.
+ * Every form of every address goes into one table, keyed by its bytes, and each output is read
+ * once, looking up the bytes at each offset in each form's length: a search of the outputs per
+ * form took seconds for a few thousand addresses.
+ */
 export function findLeaks(addresses: readonly string[], outputs: ReadonlyArray<{ name: string; data: Buffer | string }>): Leak[] {
-  const leaks: Leak[] = [];
-  const buffers = outputs.map((o) => ({ name: o.name, data: Buffer.isBuffer(o.data) ? o.data : Buffer.from(o.data) }));
+  // Keys are bytes as latin1 text, one character per byte.
+  const forms = new Map<string, Array<{ address: string; form: string }>>();
+  const add = (key: string, address: string, form: string) => forms.set(key, [...(forms.get(key) ?? []), { address, form }]);
   for (const address of addresses) {
     const { text, bytes, reversedBytes } = addressForms(address);
-    for (const output of buffers) {
-      if (output.data.includes(bytes)) leaks.push({ address, where: output.name, form: 'raw bytes' });
-      if (output.data.includes(reversedBytes)) leaks.push({ address, where: output.name, form: 'raw bytes, least significant first' });
-      for (const form of text) if (output.data.includes(form)) leaks.push({ address, where: output.name, form });
+    add(bytes.toString('latin1'), address, 'raw bytes');
+    add(reversedBytes.toString('latin1'), address, 'raw bytes, least significant first');
+    for (const form of new Set(text)) add(form, address, form);
+  }
+  const lengths = [...new Set([...forms.keys()].map((key) => key.length))];
+  const leaks = new Map<string, Leak>();
+  for (const output of outputs) {
+    const data = (Buffer.isBuffer(output.data) ? output.data : Buffer.from(output.data)).toString('latin1');
+    for (const length of lengths) {
+      for (let offset = 0; offset + length <= data.length; offset++) {
+        for (const { address, form } of forms.get(data.slice(offset, offset + length)) ?? []) {
+          leaks.set(`${address} ${form} ${output.name}`, { address, where: output.name, form });
+        }
+      }
     }
   }
-  return leaks;
+  return [...leaks.values()];
 }
 
 /**
