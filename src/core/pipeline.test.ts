@@ -204,9 +204,10 @@ describe('Pipeline', () => {
     // at every look, so each slice of the report is one step.
     const busyHour: Frame[] = Array.from({ length: 10_000 }, (_, i) => ({ t: T0 + i * 300, address: RANDOM + i, signature: 1 + (i % 7) }));
     const nextHour: Frame[] = Array.from({ length: 200 }, (_, i) => ({ t: T0 + 60 * MINUTE + i * 1000, address: RANDOM + 50_000 + i }));
+    // 64-bit tokens: with 32 bits, two of 10,000 addresses share a token in about one run of a hundred.
     const slicedRun = (runDir: string) => {
       let ms = 0;
-      return new Harness(runDir, 32, { estimators: DEFAULT_ESTIMATORS, finishInSlices: true, monotonicMs: () => (ms += 11) });
+      return new Harness(runDir, 64, { estimators: DEFAULT_ESTIMATORS, finishInSlices: true, monotonicMs: () => (ms += 11) });
     };
     /** A sliced run that counted the busy hour and saved it. */
     const busyHourSaved = (runDir: string) => {
@@ -216,7 +217,7 @@ describe('Pipeline', () => {
       run.pipeline.checkpoint();
       return run;
     };
-    const reference = new Harness(path.join(dir, 'ref'), 32, { estimators: DEFAULT_ESTIMATORS });
+    const reference = new Harness(path.join(dir, 'ref'), 64, { estimators: DEFAULT_ESTIMATORS });
     reference.pipeline.start();
     reference.feed([...busyHour, ...nextHour]);
     reference.pipeline.finishInput();
@@ -427,11 +428,14 @@ describe('Pipeline', () => {
     again.store.close();
   });
 
-  it('goes on counting when the database takes no writes: the finished report held in memory and sent from there, its key destroyed, everything written once it can be', () => {
+  it.each([
+    ['at once', {}],
+    ['in slices', { finishInSlices: true }],
+  ])('goes on counting when the database takes no writes, a window finished %s: the finished report held in memory and sent from there, its key destroyed, everything written once it can be', (_how, extra: Partial<PipelineOptions>) => {
     const frames = traffic();
     const reference = uninterruptedRun(frames);
 
-    const h = new Harness(dir);
+    const h = new Harness(dir, 32, extra);
     h.pipeline.start();
     h.feed(frames.slice(0, 100));
     h.store.db.pragma('query_only = ON');
@@ -453,7 +457,7 @@ describe('Pipeline', () => {
     expect(h.store.history.recent(5).map((r) => r.id)).toEqual([first!.id]);
     // A crash now: the restart continues the second window with its own tokens only.
     h.store.close();
-    const resumed = new Harness(dir);
+    const resumed = new Harness(dir, 32, extra);
     const { skipFrames } = resumed.pipeline.start();
     resumed.feed(frames, skipFrames);
     resumed.pipeline.finishInput();
