@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { processExists } from '../core/status-file.js';
 import { LOCK_FILE, lockHolderPid } from '../store/directory-lock.js';
 import { NOTICE_FORMATS, noticeContent, renderNotice, type NoticeFormat } from '../privacy/notice.js';
 import { addCommonOptions, loadCommandConfig, type CommonOptions } from './common.js';
@@ -31,14 +32,7 @@ const FINISHING_MS = 3000;
 /** Whether a footfall process holds the state directory (its lock file names a live process). */
 function footfallRunsOn(stateDir: string): boolean {
   const pid = lockHolderPid(path.join(stateDir, LOCK_FILE));
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // Another user's process (the daemon's own user) is alive too.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid !== undefined && processExists(pid);
 }
 
 async function audit(options: AuditOptions): Promise<void> {

@@ -11,7 +11,7 @@
  * last counts are given out; frames counted meanwhile are in the next counts. A window's first
  * counts are made at once: a window starts small.
  */
-import { runSteps, type Steps } from '../count/estimator.js';
+import { runSteps, runStepsFor, type Steps } from '../count/estimator.js';
 import type { LivePayload } from '../payloads/payloads.js';
 
 const COST_FACTOR = 100;
@@ -102,8 +102,7 @@ export class LiveCountsCache {
       return;
     }
     const startMs = this.monotonicMs();
-    let step = counting.steps.next();
-    while (step.done !== true && this.monotonicMs() - startMs < SLICE_MS) step = counting.steps.next();
+    const step = runStepsFor(counting.steps, SLICE_MS, this.monotonicMs);
     counting.costMs += this.monotonicMs() - startMs;
     if (step.done !== true) {
       this.schedule(() => this.slice(counting));

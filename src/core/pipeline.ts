@@ -7,7 +7,7 @@
  * The same pipeline runs for `run`, `replay` and `demo`; only the source and the clock differ.
  */
 import type { SourceKind } from '../capture/source.js';
-import { runSteps, type EstimatorSet, type SourceZones, type Steps } from '../count/estimator.js';
+import { runSteps, runStepsFor, type EstimatorSet, type SourceZones, type Steps } from '../count/estimator.js';
 import { reportSteps } from '../count/report.js';
 import { WindowTally } from '../count/tally.js';
 import { windowOf } from '../count/windows.js';
@@ -459,10 +459,8 @@ export class Pipeline implements ObservationSink {
 
   /** Does the next slice of finishing a window, if its time has come. */
   private continueFinishing(): void {
-    const startMs = this.monotonicMs();
-    if (startMs < this.nextFinishSliceMs) return;
-    let step = this.finishing!.next();
-    while (step.done !== true && this.monotonicMs() - startMs < FINISH_SLICE_MS) step = this.finishing!.next();
+    if (this.monotonicMs() < this.nextFinishSliceMs) return;
+    const step = runStepsFor(this.finishing!, FINISH_SLICE_MS, this.monotonicMs);
     this.nextFinishSliceMs = this.monotonicMs() + CHECKPOINT_SLICE_GAP_MS;
     if (step.done === true) this.finishing = null;
   }

@@ -67,7 +67,8 @@ export type StatusReading =
   | { running: true; status: DaemonStatus }
   | { running: false; reason: string };
 
-function processExists(pid: number): boolean {
+/** Whether process `pid` is alive (another user's, the daemon's own user's, is too). */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -51,6 +51,17 @@ export function runSteps<T>(steps: Steps<T>): T {
   }
 }
 
+/**
+ * Runs `steps` for about `budgetMs` (at least one step): the last step's result, done or not.
+ * A slice of work in a turn of the event loop.
+ */
+export function runStepsFor<T>(steps: Steps<T>, budgetMs: number, monotonicMs: () => number): IteratorResult<void, T> {
+  const startMs = monotonicMs();
+  let step = steps.next();
+  while (step.done !== true && monotonicMs() - startMs < budgetMs) step = steps.next();
+  return step;
+}
+
 /** Entries an estimator may go through between two steps: a few milliseconds of work. */
 export const ENTRIES_PER_STEP = 4096;
 
