@@ -8,7 +8,7 @@
  * whose rotations interleave are undercounted.
  */
 import { estimateFromGroups, groupOf, mergeInto, type DeviceGroup } from '../device-groups.js';
-import type { DeviceEstimator } from '../estimator.js';
+import { ENTRIES_PER_STEP, runSteps, type DeviceEstimator, type Steps } from '../estimator.js';
 import type { TokenEntry } from '../tally.js';
 
 /** A rotating address of one device may start this long before its predecessor's last frame (clock and scan jitter). */
@@ -29,13 +29,39 @@ const ROTATION_GAP_MS = 30_000;
  */
 const SILENCE_MS_PER_DB = 2_000;
 
-/** A phone's chain of rotating addresses so far, and the mean RSSI of its latest address. */
+/** A phone's chain of rotating addresses so far, the mean RSSI of its latest address, and its place in the order chains began. */
 interface Chain {
   group: DeviceGroup;
   rssi: number;
+  serial: number;
+}
+
+/** Where `ending` (ordered by their last frame) first has a chain whose last frame is at or after `ms`. */
+function firstEndingFrom(ending: readonly Chain[], ms: number): number {
+  let low = 0;
+  let high = ending.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (ending[middle]!.group.lastMs < ms) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 export function chainRotations(entries: Iterable<TokenEntry>): DeviceGroup[] {
+  return runSteps(chainRotationSteps(entries));
+}
+
+/**
+ * The chaining a step at a time. A new address may only continue a chain whose last frame lies
+ * within [its first frame - ROTATION_GAP_MS, its first frame + ROTATION_OVERLAP_MS], so each
+ * signature's chains are kept ordered by their last frame and only that span is looked at; a
+ * chain that ended before it can never be continued again (addresses come in order of their first
+ * frame), so it leaves the list. With thousands of phones of one make, looking at every chain of
+ * the signature took the daemon's event loop 50-100 ms. Among chains as near, the one begun first
+ * is continued, as when every chain was looked at in the order they began.
+ */
+function* chainRotationSteps(entries: Iterable<TokenEntry>): Steps<DeviceGroup[]> {
   const stable: DeviceGroup[] = [];
   const rotating: TokenEntry[] = [];
   for (const entry of entries) {
@@ -43,32 +69,39 @@ export function chainRotations(entries: Iterable<TokenEntry>): DeviceGroup[] {
     else rotating.push(entry);
   }
   rotating.sort((a, b) => a.firstMs - b.firstMs);
-  const chainsBySignature = new Map<string | null, Chain[]>();
+  const endingBySignature = new Map<string | null, Chain[]>();
   const chains: DeviceGroup[] = [];
-  for (const entry of rotating) {
-    let candidates = chainsBySignature.get(entry.signature);
-    if (candidates === undefined) chainsBySignature.set(entry.signature, (candidates = []));
+  for (let i = 0; i < rotating.length; i++) {
+    if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
+    const entry = rotating[i]!;
+    let ending = endingBySignature.get(entry.signature);
+    if (ending === undefined) endingBySignature.set(entry.signature, (ending = []));
+    const from = firstEndingFrom(ending, entry.firstMs - ROTATION_GAP_MS);
+    if (from > 0) ending.splice(0, from);
     const rssi = entry.meanRssi();
-    let best: Chain | undefined;
+    let best = -1;
     let bestCost = Number.POSITIVE_INFINITY;
-    for (const chain of candidates) {
+    for (let c = 0; c < ending.length; c++) {
+      const chain = ending[c]!;
       const silentSince = entry.firstMs - chain.group.lastMs;
-      if (silentSince < -ROTATION_OVERLAP_MS || silentSince > ROTATION_GAP_MS) continue;
+      if (silentSince < -ROTATION_OVERLAP_MS) break;
       const apart = Number.isFinite(rssi) && Number.isFinite(chain.rssi) ? Math.abs(rssi - chain.rssi) : 0;
       const cost = apart + Math.abs(silentSince) / SILENCE_MS_PER_DB;
-      if (cost < bestCost) {
-        best = chain;
+      if (cost < bestCost || (cost === bestCost && chain.serial < ending[best]!.serial)) {
+        best = c;
         bestCost = cost;
       }
     }
-    if (best !== undefined) {
-      mergeInto(best.group, entry);
-      best.rssi = rssi;
+    let chain: Chain;
+    if (best >= 0) {
+      chain = ending.splice(best, 1)[0]!;
+      mergeInto(chain.group, entry);
+      chain.rssi = rssi;
     } else {
-      const chain = { group: groupOf(entry, false), rssi };
-      candidates.push(chain);
+      chain = { group: groupOf(entry, false), rssi, serial: chains.length };
       chains.push(chain.group);
     }
+    ending.splice(firstEndingFrom(ending, chain.group.lastMs), 0, chain);
   }
   return [...stable, ...chains];
 }
@@ -76,4 +109,7 @@ export function chainRotations(entries: Iterable<TokenEntry>): DeviceGroup[] {
 export const bleRotationChainsEstimator: DeviceEstimator = {
   name: 'ble-rotation-chains',
   estimate: (entries, context) => estimateFromGroups(chainRotations(entries), context),
+  *steps(entries, context) {
+    return estimateFromGroups(yield* chainRotationSteps(entries), context);
+  },
 };
