@@ -9,10 +9,11 @@
  * sink throwing) rejects run().
  *
  * noble 1.9.2-26 was written to connect to a few devices, not to hear thousands of rotating
- * addresses, so this source adjusts it in four places, each explained where it happens: passive
- * scanning (noble always scans actively), every advertising report delivered (noble holds some
- * back), its SIGINT handler (which can exit the process), and its per-address tables (which
- * never shrink).
+ * addresses, so this source adjusts it in five places, each explained where it happens: passive
+ * scanning (noble always scans actively), the advertising reports read from the HCI socket's
+ * packets by footfall's own parser (noble's costs several times as much per advertisement),
+ * every advertising report delivered (noble holds some back), its SIGINT handler (which can exit
+ * the process), and its per-address tables (which never shrink).
  */
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -21,7 +22,9 @@ import type { PhoneMarker } from '../phone-marker.js';
 import { emptySighting, type SightingSink } from '../sighting.js';
 import type { CaptureSource, SourceStats } from '../source.js';
 import { advertisingSignature } from './advertising-signature.js';
-import { RSSI_UNAVAILABLE } from './hci-event.js';
+import { LINKTYPE_BLUETOOTH_HCI_H4 } from './ble-frame.js';
+import { BleFrameDelivery } from './frame-delivery.js';
+import { isAdvertisingReportPacket, RSSI_UNAVAILABLE } from './hci-event.js';
 
 /** How often a missing adapter (or missing Bluetooth support) is looked for again. */
 export const INIT_RETRY_MS = 30_000;
@@ -84,6 +87,8 @@ export interface NobleBindings extends EventEmitter {
   _hci?: {
     _socket?: { write(packet: Buffer): void; stop?(): void };
     pollIsDevUp?: () => void;
+    /** hci.js's handler of every packet the controller sends (bound to the socket's `data` at init). */
+    onSocketData?: (packet: Buffer) => void;
   };
   _gap?: { _discoveries?: Record<string, object> };
   _addresses?: Record<string, unknown>;
@@ -170,6 +175,24 @@ function scanPassively(bindings: NobleBindings): boolean {
   return true;
 }
 
+/**
+ * Hands the controller's advertising report events to `onReport` instead of noble, which never
+ * sees them; every other packet reaches noble's HCI layer as before. noble's path costs some
+ * 17 us an advertisement on the benchmark's machine (hci.js and gap.js format addresses and UUIDs
+ * as strings, and the debug calls build their hex texts even when off; bindings.js and noble.js
+ * fill their per-address tables), several times what footfall's parser (the one replay uses for
+ * HCI captures) and counting take; and a sensor hears thousands of advertisements a second. The
+ * reports are then read as a capture of the same packets would be: each report on its own, not
+ * merged with the address's earlier ones as gap.js does. No-op for bindings without hci.js.
+ */
+function takeAdvertisingReports(bindings: NobleBindings, onReport: (packet: Buffer) => void): void {
+  const hci = bindings._hci;
+  const parse = hci?.onSocketData;
+  if (hci === undefined || typeof parse !== 'function') return;
+  // An own property: hci.js binds this.onSocketData to the socket when it initializes, later.
+  hci.onSocketData = (packet: Buffer) => (isAdvertisingReportPacket(packet) ? onReport(packet) : parse.call(hci, packet));
+}
+
 /** Removes the process's `event` listeners that were not among `before`. */
 function removeListenersAddedSince(event: 'SIGINT' | 'exit', before: readonly Function[]): void {
   const emitter: EventEmitter = process;
@@ -189,6 +212,8 @@ export class BleLiveSource implements CaptureSource {
 
   private readonly adapterName: string;
   private readonly sighting = emptySighting('ble');
+  /** Parses the advertising reports taken from the HCI socket, as replay parses a capture's. */
+  private readonly delivery = new BleFrameDelivery();
   /** The installer's phone to mark while a calibration runs; null otherwise. */
   private marker: PhoneMarker | null = null;
   /** noble's gap entries as they were at the last sweep: gap.js replaces an address's entry with each report. */
@@ -244,6 +269,7 @@ export class BleLiveSource implements CaptureSource {
 
   mark(marker: PhoneMarker | null): void {
     this.marker = marker;
+    this.delivery.marker = marker;
   }
 
   /** Ends the run (it resolves); stop() before run() makes run() return at once. */
@@ -322,6 +348,7 @@ export class BleLiveSource implements CaptureSource {
     try {
       const nobleModule = this.loadNoble();
       bindings = this.createBindings(nobleModule.require);
+      takeAdvertisingReports(bindings, this.onReportPacket);
       noble = nobleModule.withBindings(bindings);
     } catch (error) {
       this.initializationFailed(error);
@@ -438,6 +465,19 @@ export class BleLiveSource implements CaptureSource {
     this.options.logger.debug('noble warning', { adapter: this.adapterName, text: withoutAddresses(String(message)) });
   };
 
+  /** An advertising report event from the controller, taken before noble saw it (takeAdvertisingReports). */
+  private readonly onReportPacket = (packet: Buffer): void => {
+    // This runs inside the HCI socket's data event: a throw would end the process.
+    try {
+      this.framesRead++;
+      // The wall clock, not a monotonic one: a Raspberry Pi's clock is stepped when it syncs.
+      this.delivery.deliver(LINKTYPE_BLUETOOTH_HCI_H4, packet, 0, packet.length, packet.length, Date.now(), this.sink!);
+    } catch (error) {
+      this.end({ error });
+    }
+  };
+
+  /** An advertisement as noble parsed it, from bindings without an HCI layer to take the reports from. */
   private readonly onDiscover = (peripheral: NoblePeripheral): void => {
     // This runs inside the HCI socket's data event: a throw would end the process.
     try {

@@ -119,6 +119,16 @@ export function parseHciEvent(buf: Uint8Array, start: number, end: number, out: 
   return BleVerdict.Accepted;
 }
 
+/**
+ * Whether the H4 packet `buf` is an LE advertising report event of a kind parseHciEvent reads (a
+ * glance at its first four bytes: it may still be malformed).
+ */
+export function isAdvertisingReportPacket(buf: Uint8Array): boolean {
+  if (buf.length < 4 || buf[0] !== H4_EVENT || buf[1] !== LE_META_EVENT) return false;
+  const subevent = buf[3];
+  return subevent === LE_ADVERTISING_REPORT || subevent === LE_DIRECTED_ADVERTISING_REPORT || subevent === LE_EXTENDED_ADVERTISING_REPORT;
+}
+
 /** An H4 packet: its packet indicator, then the HCI packet. Only events are read. */
 export function parseH4Packet(buf: Uint8Array, start: number, end: number, out: Sighting, emit: EmitSighting): BleVerdict {
   if (!(start >= 0 && end <= buf.length && end > start)) return BleVerdict.Malformed;
