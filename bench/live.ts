@@ -7,8 +7,9 @@
  * interface a monitor one and takes the channel hops. tcpreplay sends a simulated venue's probe
  * requests into the other end at 5,000 frames/s (from a copy of the capture whose link type
  * editcap rewrote to Ethernet, which tcpreplay needs to send on a veth). Wi-Fi alone runs
- * `footfall run` itself; with BLE, live-child.ts composes the same daemon with stand-in noble
- * bindings, into which this process pipes a simulated store's advertisements at 3,000/s.
+ * `footfall run` itself; with BLE, live-child.ts composes the same daemon with noble's own HCI
+ * bindings over a stand-in socket, into which this process pipes a simulated store's
+ * advertisements at 3,000/s as the controller's HCI events.
  *
  * Over the driven period: CPU time (user + system, every thread of the process) per second of
  * wall time from /proc/PID/stat; frames sent against frames the daemon counted and the kernel
@@ -21,13 +22,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { controllerReports } from '../src/capture/ble/fake-noble-bindings.fixtures.js';
 import { readStatus, type DaemonStatus } from '../src/core/status-file.js';
 import type { SourceHealth } from '../src/payloads/payloads.js';
+import { hciReportOf, leAdvertisingReport, PDU_TYPE } from '../src/sim/ble-frames.js';
+import { bleAdvertisements } from '../src/sim/ble-venue.js';
 import { FLAT_CURVE } from '../src/sim/daily-curve.js';
 import { fixtures, type CaptureOptions } from '../src/sim/generate.js';
 import { createNetns, netnsUnavailable, type Netns } from '../test/helpers/netns.js';
-import { advertisementLine } from './advertisement-lines.js';
 import { LOOP_DELAY_FILE_VARIABLE, type LoopDelay } from './loop-delay.js';
 import { commandExists, verdict } from './measure.js';
 
@@ -142,19 +143,35 @@ async function asEthernet(capture: string): Promise<string> {
   return ethernet;
 }
 
+/** HCI event packets, end to end, and where each ends. */
+interface HciEvents {
+  bytes: Buffer;
+  ends: number[];
+  addresses: number;
+}
+
 /**
- * A store's advertisements as lines for live-child.ts, 3,000/s for `seconds`, on the simulated
- * store's own clock: 2,400 phones there all along, each advertising about once a second and
- * rotating its resolvable private address every 5 to 15 minutes, and visitors' phones coming and
- * going. They are paced on the wall clock by count, as tcpreplay paces frames.
+ * A store's advertisements as its controller reports them in a passive scan (an LE Advertising
+ * Report event each), 3,000/s for `seconds`, on the simulated store's own clock: 2,400 phones
+ * there all along, each advertising about once a second and rotating its resolvable private
+ * address every 5 to 15 minutes, and visitors' phones coming and going. A passive scan has no
+ * scan responses, and the controller does not report what is directed at other devices. They are
+ * paced on the wall clock by count, as tcpreplay paces frames.
  */
-function bleLines(seconds: number): { lines: string[]; addresses: number } {
+function bleEvents(seconds: number): HciEvents {
   const wanted = BLE_ADVERTISEMENTS_PER_SECOND * seconds;
+  const packets: Buffer[] = [];
+  const addresses = new Set<number>();
   // The crowd sends some 3,200/s: 10% more time than needed leaves enough.
-  const reports = controllerReports({ seed: 'footfall-live', startMs: Date.UTC(2026, 10, 23, 10), durationMs: seconds * 1100, phones: 2400, visitorsPerHour: 3000, curve: FLAT_CURVE });
-  if (reports.length < wanted) throw new Error(`the simulated store sent ${reports.length} advertisements, fewer than the ${wanted} wanted`);
-  const sent = reports.slice(0, wanted);
-  return { lines: sent.map(advertisementLine), addresses: new Set(sent.map((report) => report.address)).size };
+  for (const advertisement of bleAdvertisements({ seed: 'footfall-live', startMs: Date.UTC(2026, 10, 23, 10), durationMs: seconds * 1100, phones: 2400, visitorsPerHour: 3000, curve: FLAT_CURVE })) {
+    if (advertisement.pduType === PDU_TYPE.SCAN_RSP || advertisement.pduType === PDU_TYPE.ADV_DIRECT_IND) continue;
+    packets.push(leAdvertisingReport([hciReportOf(advertisement, false)]));
+    addresses.add(advertisement.address);
+    if (packets.length === wanted) break;
+  }
+  if (packets.length < wanted) throw new Error(`the simulated store sent ${packets.length} advertisements, fewer than the ${wanted} wanted`);
+  let end = 0;
+  return { bytes: Buffer.concat(packets), ends: packets.map((packet) => (end += packet.length)), addresses: addresses.size };
 }
 
 function clockTicksPerSecond(): number {
@@ -257,20 +274,21 @@ async function replay(iface: string, file: string, frames: number, perSecond: nu
 }
 
 /**
- * Writes `lines` to `stream` at `perSecond` on the wall clock, in whatever is due each
- * millisecond (a few lines: a controller reports each advertisement on its own).
+ * Writes `events` to `stream` at `perSecond` on the wall clock, in whatever is due each
+ * millisecond (a few packets: a controller reports each advertisement on its own).
  */
-function pace(stream: NodeJS.WritableStream, lines: readonly string[], perSecond: number): Promise<number> {
+function pace(stream: NodeJS.WritableStream, events: HciEvents, perSecond: number): Promise<number> {
+  const { bytes, ends } = events;
   return new Promise((resolve) => {
     const startMs = performance.now();
     let sent = 0;
     const timer = setInterval(() => {
-      const due = Math.min(lines.length, Math.floor(((performance.now() - startMs) / 1000) * perSecond));
+      const due = Math.min(ends.length, Math.floor(((performance.now() - startMs) / 1000) * perSecond));
       if (due > sent) {
-        stream.write(`${lines.slice(sent, due).join('\n')}\n`);
+        stream.write(bytes.subarray(sent === 0 ? 0 : ends[sent - 1], ends[due - 1]));
         sent = due;
       }
-      if (sent === lines.length) {
+      if (sent === ends.length) {
         clearInterval(timer);
         resolve(sent);
       }
@@ -321,10 +339,10 @@ export async function measureLive(options: LiveOptions): Promise<LiveResult> {
   const ethernet = await asEthernet(capture.path);
   // The venue's hour is one window of the simulation's truth.
   const wifiAddresses = framesToSend === capture.frames ? capture.truth[0]?.addresses : undefined;
-  let advertisements: { lines: string[]; addresses: number } | undefined;
+  let advertisements: HciEvents | undefined;
   if (ble) {
     log(`  the advertisements: ${(BLE_ADVERTISEMENTS_PER_SECOND * seconds).toLocaleString('en')} from a simulated store ...`);
-    advertisements = bleLines(seconds);
+    advertisements = bleEvents(seconds);
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'footfall-bench-live-'));
@@ -351,14 +369,14 @@ export async function measureLive(options: LiveOptions): Promise<LiveResult> {
       return status.clock.synced && sources.wifi?.state === 'capturing' && (!ble || sources.ble?.state.startsWith('scanning') === true);
     });
 
-    log(`  driving ${ble ? 'live-child (the daemon with stand-in Bluetooth bindings)' : 'footfall run'}, pid ${running.pid}, for ${seconds} s ...`);
+    log(`  driving ${ble ? "live-child (the daemon with noble's HCI bindings on a stand-in socket)" : 'footfall run'}, pid ${running.pid}, for ${seconds} s ...`);
     await running.loopDelay(loopDelayFile);
     const ticksBefore = cpuTicks(running.pid);
     const startMs = performance.now();
     const windowAtStart = Math.floor(Date.now() / (WINDOW_MINUTES * 60_000));
     const [wifiSent, bleSent] = await Promise.all([
       replay(ns.outer, ethernet, framesToSend, WIFI_FRAMES_PER_SECOND),
-      advertisements === undefined ? 0 : pace(running.child.stdin!, advertisements.lines, BLE_ADVERTISEMENTS_PER_SECOND),
+      advertisements === undefined ? 0 : pace(running.child.stdin!, advertisements, BLE_ADVERTISEMENTS_PER_SECOND),
     ]);
     const drivenSeconds = (performance.now() - startMs) / 1000;
     const windowEnded = Math.floor(Date.now() / (WINDOW_MINUTES * 60_000)) !== windowAtStart;
@@ -427,7 +445,7 @@ export function describeLive(result: LiveResult): string[] {
     `  CPU ${result.cpuPercent.toFixed(1)}% of one core (user ${result.userPercent.toFixed(1)}%, system ${result.systemPercent.toFixed(1)}%)   (target < ${TARGET.cpuPercent}%: ${verdict(result.cpuPercent < TARGET.cpuPercent)})`,
     ...(result.ble === undefined
       ? []
-      : [`    of which ${((pauses.standInMs / 1000 / result.seconds) * 100).toFixed(1)}% the stand-in controller's reading of the advertisements' JSON lines (noble's parsing of a controller's reports on a sensor)`]),
+      : [`    of which ${((pauses.standInMs / 1000 / result.seconds) * 100).toFixed(1)}% the stand-in socket's cutting of its input into HCI packets (the kernel's work on a sensor)`]),
     `  peak RSS ${result.peakRssMb.toFixed(0)} MB, ${result.rssMb.toFixed(0)} MB at the end   (target < ${TARGET.peakRssMb} MB: ${verdict(result.peakRssMb < TARGET.peakRssMb)})`,
     describeTraffic('Wi-Fi', 'frames', result.wifi, 'the kernel'),
     ...(result.ble === undefined ? [] : [describeTraffic('BLE  ', 'advertisements', result.ble)]),
