@@ -192,9 +192,16 @@ describe.skipIf(unavailable !== undefined)(`footfall calibrate, guided${unavaila
       while (!daemonLog.includes('calibration ended') && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(daemonLog).toContain('calibration ended');
       expect(fs.readdirSync(runtime).filter((name) => name.startsWith('calibration'))).toEqual([]);
-      // The daemon counted on: the phone and the others around it are in its open window.
-      const status = JSON.parse((await runCli(['status', '--json', '--config', configFile, ...dirs])).stdout) as { window: { wifi: { addresses: number } } };
-      expect(status.window.wifi.addresses).toBeGreaterThan(20);
+      // The daemon counted on: the phone and the others around it are in its open window. The
+      // status's counts are as of their `as_of`, which a loaded machine makes a few seconds old.
+      const addresses = async () => (JSON.parse((await runCli(['status', '--json', '--config', configFile, ...dirs])).stdout) as { window: { wifi: { addresses: number } } }).window.wifi.addresses;
+      const countedBy = Date.now() + 15_000;
+      let counted = await addresses();
+      while (counted <= 20 && Date.now() < countedBy) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        counted = await addresses();
+      }
+      expect(counted).toBeGreaterThan(20);
       const leaks = findLeaks(CALIBRATION_PHONE_ADDRESSES, [
         { name: 'terminal', data: output },
         { name: 'daemon log', data: daemonLog },
