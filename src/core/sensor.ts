@@ -94,8 +94,15 @@ function openOrExplain<T>(key: string, dir: string, open: () => T): T {
   }
 }
 
-/** A thousand rows are what one transaction writes in a short pause (about 10 ms). */
+/** A paced replay takes a whole checkpoint early once this many entries changed: one transaction of some 10 ms. */
 const INTERACTIVE_CHECKPOINT_ENTRIES = 1000;
+/**
+ * The daemon's checkpoints are written this many entries at a time, one transaction each: 1,000
+ * took 12-17 ms on the development VM under a busy venue's load (a Raspberry Pi is slower).
+ */
+const CHECKPOINT_SLICE_ENTRIES = 250;
+/** Write-ahead log pages an interactive run lets SQLite copy into the database at once (see Store.copyLogEvery). */
+const INTERACTIVE_LOG_PAGES = 100;
 /** How often the daemon's clock moves the pipeline when no frame does (closing windows on time). */
 const TICK_MS = 1000;
 /** Frames arrive up to a buffer timeout late: a window closes on the timer only after this. */
@@ -154,6 +161,7 @@ export class Sensor {
     openOrExplain('paths.runtime_dir', runtimeDir, () => keys.prepare());
     this.locks.push(openOrExplain('paths.runtime_dir', runtimeDir, () => DirectoryLock.acquire(runtimeDir, { key: 'paths.runtime_dir', flag: '--runtime-dir' })));
     const store = (this.store = openOrExplain('paths.state_dir', stateDir, () => Store.open(stateDir, { logger: logger.child('store') })));
+    if (this.options.interactive) store.copyLogEvery(INTERACTIVE_LOG_PAGES);
     const ignore = new IgnoreList(config.capture.ignore);
     if (ignore.size > 0) logger.debug('ignoring devices (capture.ignore)', { entries: ignore.size });
     const privacy = (this.privacy = new Pseudonymizer({
@@ -176,7 +184,7 @@ export class Sensor {
       // The daemon writes its checkpoints in slices; a paced replay, which must continue exactly
       // after a restart, takes them early and whole.
       checkpointMaxEntries: this.options.interactive && this.options.timeSource === 'capture' ? INTERACTIVE_CHECKPOINT_ENTRIES : undefined,
-      checkpointSliceEntries: this.options.interactive && this.options.timeSource === 'wall' ? INTERACTIVE_CHECKPOINT_ENTRIES : undefined,
+      checkpointSliceEntries: this.options.interactive && this.options.timeSource === 'wall' ? CHECKPOINT_SLICE_ENTRIES : undefined,
       finishInSlices: this.options.interactive,
       historyDays: config.store.history_days,
       requireSync: this.options.requireSync,

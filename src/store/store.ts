@@ -50,6 +50,16 @@ export class Store {
    * aside, a new one made with what could be read of its outbox and history, and that is said
    * in one error line: counting goes on.
    */
+  /**
+   * Has SQLite copy the write-ahead log into the database file whenever it holds `pages` pages
+   * (its default is 1,000). The copy happens inside the commit that crosses the mark, with two
+   * fsyncs: 1,000 pages held the daemon's event loop 20-35 ms here, every few seconds under a busy
+   * venue's checkpoints; 100 pages, under 15 ms.
+   */
+  copyLogEvery(pages: number): void {
+    this.db.pragma(`wal_autocheckpoint = ${pages}`);
+  }
+
   static open(stateDir: string, options: StoreOptions = {}): Store {
     const logger = options.logger ?? silentLogger;
     const reserveBytes = options.reserveBytes ?? RESERVE_BYTES;

@@ -63,3 +63,33 @@ describe('upgrading a database whose window is open', () => {
     store.close();
   });
 });
+
+describe("the write-ahead log's copies into the database", () => {
+  /** The largest the log grew over 120 checkpoints of 250 new entries each. */
+  function largestLog(copyLogEvery: number | undefined): number {
+    const span = { startMs: Date.UTC(2026, 0, 12, 10), endMs: Date.UTC(2026, 0, 12, 11) };
+    const columns = new EntryColumns(slotCount(span));
+    const counters = { frames: { wifi: 1 }, malformed: { wifi: 0 }, listened: ['wifi' as const], dropped: 0, restarts: 0, capturedMs: 1_000, lastTimeMs: span.startMs + 1_000 };
+    const store = Store.open(dir);
+    if (copyLogEvery !== undefined) store.copyLogEvery(copyLogEvery);
+    let largest = 0;
+    for (let round = 0; round < 120; round++) {
+      const changed = Array.from({ length: 250 }, (_, i) => {
+        const ordinal = round * 250 + i;
+        return new TokenEntry(columns, ordinal, 'wifi', `token-${ordinal.toString(16).padStart(12, '0')}`, 'randomized', false, span.startMs, span.startMs + 1_000, -60, 'signature', Uint8Array.from([1, 0]));
+      });
+      store.windows.checkpoint({ span, counters, changed, keyCheck: '0123456789abcdef', replacesEntries: false }, { input: 'test', description: 'footfall run', position: 0, previousEndMs: null });
+      largest = Math.max(largest, fs.statSync(path.join(dir, `${DATABASE_FILE}-wal`)).size);
+    }
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    return largest;
+  }
+
+  it('copies the log every 100 pages when asked (the daemon), so that no commit copies a thousand', () => {
+    const pageBytes = 4096;
+    // A commit's pages go in before the copy that follows it: 100 pages and one checkpoint's.
+    expect(largestLog(100)).toBeLessThan(200 * pageBytes);
+    expect(largestLog(undefined)).toBeGreaterThan(800 * pageBytes);
+  });
+});
