@@ -5,7 +5,7 @@
  */
 import { DWELL_BUCKETS, type DwellBucket } from '../payloads/payloads.js';
 import { correctForCollisions } from './collisions.js';
-import { premisesMinimum, type DeviceEstimate, type EstimateContext, type Zones } from './estimator.js';
+import { ENTRIES_PER_STEP, premisesMinimum, runSteps, type DeviceEstimate, type EstimateContext, type Steps, type Zones } from './estimator.js';
 import type { TokenEntry } from './tally.js';
 
 /** One estimated physical device: the union of the entries attributed to it. */
@@ -31,13 +31,24 @@ export function groupOf(entry: TokenEntry, stable: boolean): DeviceGroup {
 
 /** Devices (or what stands for them) per zone: each in the strongest zone (highest minimum RSSI) that its best RSSI reaches. */
 export function countZones(groups: readonly { maxRssi: number }[], zones: Zones): Record<string, number> {
-  const ordered = Object.entries(zones).sort((a, b) => b[1] - a[1]);
-  const counts: Record<string, number> = Object.fromEntries(Object.keys(zones).map((name) => [name, 0]));
-  for (const group of groups) {
-    const zone = ordered.find(([, minimum]) => group.maxRssi >= minimum);
-    if (zone !== undefined) counts[zone[0]]!++;
-  }
+  const ordered = strongestFirst(zones);
+  const counts = noneInZones(zones);
+  for (const group of groups) addToZone(counts, ordered, group.maxRssi);
   return counts;
+}
+
+/** The zones, the strongest (highest minimum RSSI) first. */
+function strongestFirst(zones: Zones): [string, number][] {
+  return Object.entries(zones).sort((a, b) => b[1] - a[1]);
+}
+
+function noneInZones(zones: Zones): Record<string, number> {
+  return Object.fromEntries(Object.keys(zones).map((name) => [name, 0]));
+}
+
+function addToZone(counts: Record<string, number>, ordered: readonly [string, number][], maxRssi: number): void {
+  const zone = ordered.find(([, minimum]) => maxRssi >= minimum);
+  if (zone !== undefined) counts[zone[0]]!++;
 }
 
 /** Whether a device reached the premises (every device does when there are no zones). */
@@ -49,12 +60,14 @@ export function inPremises(group: DeviceGroup, zones: Zones): boolean {
 /** Devices present in each occupancy slot of the window. */
 export function countOccupancy(groups: readonly DeviceGroup[], slots: number): number[] {
   const counts = new Array<number>(slots).fill(0);
-  for (const group of groups) {
-    for (let slot = 0; slot < slots; slot++) {
-      if (group.slots[slot >> 3]! & (1 << (slot & 7))) counts[slot]!++;
-    }
-  }
+  for (const group of groups) addToSlots(counts, group);
   return counts;
+}
+
+function addToSlots(counts: number[], group: DeviceGroup): void {
+  for (let slot = 0; slot < counts.length; slot++) {
+    if (group.slots[slot >> 3]! & (1 << (slot & 7))) counts[slot]!++;
+  }
 }
 
 const DWELL_LIMITS: readonly [DwellBucket, number][] = [
@@ -67,15 +80,21 @@ const DWELL_LIMITS: readonly [DwellBucket, number][] = [
 
 /** Stable devices by minutes between their first and last frame; `60+` only for windows over an hour. */
 export function dwellHistogram(groups: readonly DeviceGroup[], windowMinutes: number): Partial<Record<DwellBucket, number>> {
-  const buckets = DWELL_BUCKETS.filter((bucket) => bucket !== '60+' || windowMinutes > 60);
-  const histogram: Partial<Record<DwellBucket, number>> = Object.fromEntries(buckets.map((b) => [b, 0]));
-  for (const group of groups) {
-    if (!group.stable) continue;
-    const minutes = (group.lastMs - group.firstMs) / 60_000;
-    const bucket = DWELL_LIMITS.find(([, limit]) => minutes < limit)![0];
-    histogram[bucket] = (histogram[bucket] ?? 0) + 1;
-  }
+  const histogram = noDwell(windowMinutes);
+  for (const group of groups) addToDwell(histogram, group);
   return histogram;
+}
+
+function noDwell(windowMinutes: number): Partial<Record<DwellBucket, number>> {
+  const buckets = DWELL_BUCKETS.filter((bucket) => bucket !== '60+' || windowMinutes > 60);
+  return Object.fromEntries(buckets.map((b) => [b, 0]));
+}
+
+function addToDwell(histogram: Partial<Record<DwellBucket, number>>, group: DeviceGroup): void {
+  if (!group.stable) return;
+  const minutes = (group.lastMs - group.firstMs) / 60_000;
+  const bucket = DWELL_LIMITS.find(([, limit]) => minutes < limit)![0];
+  histogram[bucket] = (histogram[bucket] ?? 0) + 1;
 }
 
 /**
@@ -84,12 +103,25 @@ export function dwellHistogram(groups: readonly DeviceGroup[], windowMinutes: nu
  * devices that reached the premises.
  */
 export function estimateFromGroups(groups: readonly DeviceGroup[], context: EstimateContext): DeviceEstimate {
-  const stable = groups.filter((g) => g.stable).length;
-  const present = groups.filter((g) => inPremises(g, context.zones));
-  return {
-    devices: correctForCollisions(stable, context.tokenBits) + (groups.length - stable),
-    zones: countZones(groups, context.zones),
-    occupancy: countOccupancy(present, context.slots),
-    dwell: dwellHistogram(present, (context.span.endMs - context.span.startMs) / 60_000),
-  };
+  return runSteps(estimateFromGroupsSteps(groups, context));
+}
+
+/** estimateFromGroups a step at a time: a busy window has some 100,000 groups. */
+export function* estimateFromGroupsSteps(groups: readonly DeviceGroup[], context: EstimateContext): Steps<DeviceEstimate> {
+  const ordered = strongestFirst(context.zones);
+  const zones = noneInZones(context.zones);
+  const occupancy = new Array<number>(context.slots).fill(0);
+  const dwell = noDwell((context.span.endMs - context.span.startMs) / 60_000);
+  let stable = 0;
+  for (let i = 0; i < groups.length; i++) {
+    if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
+    const group = groups[i]!;
+    if (group.stable) stable++;
+    addToZone(zones, ordered, group.maxRssi);
+    if (inPremises(group, context.zones)) {
+      addToSlots(occupancy, group);
+      addToDwell(dwell, group);
+    }
+  }
+  return { devices: correctForCollisions(stable, context.tokenBits) + (groups.length - stable), zones, occupancy, dwell };
 }

@@ -7,7 +7,7 @@
  * rotate at the same moment can swap chains, which does not change the count; identical phones
  * whose rotations interleave are undercounted.
  */
-import { estimateFromGroups, groupOf, mergeInto, type DeviceGroup } from '../device-groups.js';
+import { estimateFromGroups, estimateFromGroupsSteps, groupOf, mergeInto, type DeviceGroup } from '../device-groups.js';
 import { ENTRIES_PER_STEP, runSteps, type DeviceEstimator, type Steps } from '../estimator.js';
 import type { TokenEntry } from '../tally.js';
 
@@ -110,6 +110,6 @@ export const bleRotationChainsEstimator: DeviceEstimator = {
   name: 'ble-rotation-chains',
   estimate: (entries, context) => estimateFromGroups(chainRotations(entries), context),
   *steps(entries, context) {
-    return estimateFromGroups(yield* chainRotationSteps(entries), context);
+    return yield* estimateFromGroupsSteps(yield* chainRotationSteps(entries), context);
   },
 };

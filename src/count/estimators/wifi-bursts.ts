@@ -27,7 +27,7 @@
  * the mean scan rate, and a class of phones that all scan slowly (or fast) is under- (or over-)
  * counted by as much as their rate differs from it.
  */
-import { countZones, estimateFromGroups, groupOf, mergeInto, type DeviceGroup } from '../device-groups.js';
+import { countZones, estimateFromGroupsSteps, groupOf, mergeInto, type DeviceGroup } from '../device-groups.js';
 import { ENTRIES_PER_STEP, premisesMinimum, runSteps, type DeviceEstimate, type DeviceEstimator, type EstimateContext, type Steps } from '../estimator.js';
 import type { TokenEntry } from '../tally.js';
 import { SLOT_MS, slotIndex } from '../windows.js';
@@ -236,11 +236,17 @@ function* wifiDeviceSteps(entries: readonly TokenEntry[], context: EstimateConte
     members.sort((a, b) => a.firstMs - b.firstMs);
     yield;
     const { chains, excessLinks } = yield* linkBySequence(members);
-    if (members.length > 3 && excessLinks >= CONTINUITY_SHARE * (members.length - 1)) identified.push(...chains.map(chainGroup));
-    else unlinked.push(estimateClass(members, context));
+    if (members.length > 3 && excessLinks >= CONTINUITY_SHARE * (members.length - 1)) {
+      for (let c = 0; c < chains.length; c++) {
+        if (c % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
+        identified.push(chainGroup(chains[c]!));
+      }
+    } else {
+      unlinked.push(estimateClass(members, context));
+    }
   }
   // The identified devices as any estimator of device groups counts them, then the unlinked classes' fractions.
-  const counted = estimateFromGroups(identified, context);
+  const counted = yield* estimateFromGroupsSteps(identified, context);
   const zones = { ...counted.zones };
   for (const estimate of unlinked) addZones(zones, estimate.zones);
   return {
