@@ -62,8 +62,11 @@ export function runStepsFor<T>(steps: Steps<T>, budgetMs: number, monotonicMs: (
   return step;
 }
 
-/** Entries an estimator may go through between two steps: a few milliseconds of work. */
-export const ENTRIES_PER_STEP = 4096;
+/**
+ * Entries an estimator may go through between two steps: well under a millisecond once the
+ * estimators' code is optimized, some 10 ms while it is still cold, in a daemon's first counts.
+ */
+export const ENTRIES_PER_STEP = 1024;
 
 export interface DeviceEstimator {
   /** Short name, as `npm run eval` prints it. */

@@ -36,6 +36,12 @@ interface Chain {
   serial: number;
 }
 
+/**
+ * Addresses and chains looked at between two steps. Usually an address looks at a few chains, but
+ * in a window's first seconds, while every phone's first address is still heard, at hundreds.
+ */
+const WORK_PER_STEP = 4 * ENTRIES_PER_STEP;
+
 /** Where `ending` (ordered by their last frame) first has a chain whose last frame is at or after `ms`. */
 function firstEndingFrom(ending: readonly Chain[], ms: number): number {
   let low = 0;
@@ -71,8 +77,12 @@ function* chainRotationSteps(entries: Iterable<TokenEntry>): Steps<DeviceGroup[]
   rotating.sort((a, b) => a.firstMs - b.firstMs);
   const endingBySignature = new Map<string | null, Chain[]>();
   const chains: DeviceGroup[] = [];
+  let work = 0;
   for (let i = 0; i < rotating.length; i++) {
-    if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
+    if (work >= WORK_PER_STEP) {
+      work = 0;
+      yield;
+    }
     const entry = rotating[i]!;
     let ending = endingBySignature.get(entry.signature);
     if (ending === undefined) endingBySignature.set(entry.signature, (ending = []));
@@ -81,7 +91,8 @@ function* chainRotationSteps(entries: Iterable<TokenEntry>): Steps<DeviceGroup[]
     const rssi = entry.meanRssi();
     let best = -1;
     let bestCost = Number.POSITIVE_INFINITY;
-    for (let c = 0; c < ending.length; c++) {
+    work++;
+    for (let c = 0; c < ending.length; c++, work++) {
       const chain = ending[c]!;
       const silentSince = entry.firstMs - chain.group.lastMs;
       if (silentSince < -ROTATION_OVERLAP_MS) break;
