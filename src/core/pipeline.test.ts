@@ -285,7 +285,7 @@ describe('Pipeline', () => {
 
     // The input's end, for an interactive run: the last window finished in slices too.
     const ended = busyHourSaved(path.join(dir, 'ended'));
-    ended.pipeline.endInput(T0 + 60 * MINUTE);
+    ended.pipeline.finishInput(T0 + 60 * MINUTE, 'in slices');
     let slices = 1;
     while (ended.pipeline.finishSlice()) slices++;
     expect(slices).toBeGreaterThan(2);

@@ -252,30 +252,20 @@ export class Pipeline implements ObservationSink {
 
   /**
    * The input ended (a replay, the demo): the open window is finished, partial unless the input
-   * ran to its end (`untilMs`), and the cursor is cleared.
+   * ran to its end (`untilMs`), and the cursor is cleared. `in slices`, for an interactive run
+   * whose event loop serves others meanwhile: the window is left finishing, a slice at each call
+   * of finishSlice().
    */
-  finishInput(untilMs?: number): void {
+  finishInput(untilMs?: number, how: 'at once' | 'in slices' = 'at once'): void {
     this.inFrame = false;
     this.completeFinishing();
-    const open = this.open;
-    if (open !== null) {
-      const complete = untilMs !== undefined && untilMs >= open.span.endMs;
-      this.finishReport(open, !complete, complete ? open.span.endMs : open.lastTimeMs, null);
-    }
-    this.open = null;
-  }
-
-  /**
-   * finishInput() for an interactive run, whose event loop serves others meanwhile: the open
-   * window is left finishing in slices, each made by a call of finishSlice().
-   */
-  endInput(untilMs?: number): void {
-    this.inFrame = false;
     const open = this.open;
     this.open = null;
     if (open === null) return;
     const complete = untilMs !== undefined && untilMs >= open.span.endMs;
-    this.beginFinishing(open, !complete, complete ? open.span.endMs : open.lastTimeMs, null);
+    const capturedUntilMs = complete ? open.span.endMs : open.lastTimeMs;
+    if (how === 'in slices') this.beginFinishing(open, !complete, capturedUntilMs, null);
+    else this.finishReport(open, !complete, capturedUntilMs, null);
   }
 
   /** Makes a slice of the window being finished; false when none is left to make. */

@@ -346,12 +346,8 @@ export class Sensor {
     await this.capture();
     if (this.stopped) return;
     const pipeline = this.pipeline!;
-    if (!this.options.interactive) {
-      pipeline.finishInput(endMs);
-      return;
-    }
     // An interactive run goes on serving the broker and the status file while its last window is finished.
-    pipeline.endInput(endMs);
+    pipeline.finishInput(endMs, this.options.interactive ? 'in slices' : 'at once');
     while (!this.stopped && pipeline.finishSlice()) await new Promise((resolve) => setImmediate(resolve));
   }
 

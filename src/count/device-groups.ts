@@ -51,12 +51,6 @@ function addToZone(counts: Record<string, number>, ordered: readonly [string, nu
   if (zone !== undefined) counts[zone[0]]!++;
 }
 
-/** Whether a device reached the premises (every device does when there are no zones). */
-export function inPremises(group: DeviceGroup, zones: Zones): boolean {
-  const minimum = premisesMinimum(zones);
-  return minimum === undefined || group.maxRssi >= minimum;
-}
-
 /** Devices present in each occupancy slot of the window. */
 export function countOccupancy(groups: readonly DeviceGroup[], slots: number): number[] {
   const counts = new Array<number>(slots).fill(0);
@@ -112,13 +106,15 @@ export function* estimateFromGroupsSteps(groups: readonly DeviceGroup[], context
   const zones = noneInZones(context.zones);
   const occupancy = new Array<number>(context.slots).fill(0);
   const dwell = noDwell((context.span.endMs - context.span.startMs) / 60_000);
+  // Every device reached the premises when there are no zones.
+  const premises = premisesMinimum(context.zones);
   let stable = 0;
   for (let i = 0; i < groups.length; i++) {
     if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
     const group = groups[i]!;
     if (group.stable) stable++;
     addToZone(zones, ordered, group.maxRssi);
-    if (inPremises(group, context.zones)) {
+    if (premises === undefined || group.maxRssi >= premises) {
       addToSlots(occupancy, group);
       addToDwell(dwell, group);
     }

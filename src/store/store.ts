@@ -46,11 +46,6 @@ export class Store {
   }
 
   /**
-   * Opens (creating and migrating as needed) the database in `stateDir`. A damaged one is set
-   * aside, a new one made with what could be read of its outbox and history, and that is said
-   * in one error line: counting goes on.
-   */
-  /**
    * Has SQLite copy the write-ahead log into the database file whenever it holds `pages` pages
    * (its default is 1,000). The copy happens inside the commit that crosses the mark, with two
    * fsyncs: 1,000 pages held the daemon's event loop 20-35 ms here, every few seconds under a busy
@@ -60,6 +55,11 @@ export class Store {
     this.db.pragma(`wal_autocheckpoint = ${pages}`);
   }
 
+  /**
+   * Opens (creating and migrating as needed) the database in `stateDir`. A damaged one is set
+   * aside, a new one made with what could be read of its outbox and history, and that is said
+   * in one error line: counting goes on.
+   */
   static open(stateDir: string, options: StoreOptions = {}): Store {
     const logger = options.logger ?? silentLogger;
     const reserveBytes = options.reserveBytes ?? RESERVE_BYTES;

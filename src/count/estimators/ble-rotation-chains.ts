@@ -7,8 +7,8 @@
  * rotate at the same moment can swap chains, which does not change the count; identical phones
  * whose rotations interleave are undercounted.
  */
-import { estimateFromGroups, estimateFromGroupsSteps, groupOf, mergeInto, type DeviceGroup } from '../device-groups.js';
-import { ENTRIES_PER_STEP, runSteps, type DeviceEstimator, type Steps } from '../estimator.js';
+import { estimateFromGroupsSteps, groupOf, mergeInto, type DeviceGroup } from '../device-groups.js';
+import { ENTRIES_PER_STEP, runSteps, type DeviceEstimate, type DeviceEstimator, type EstimateContext, type Steps } from '../estimator.js';
 import type { TokenEntry } from '../tally.js';
 
 /** A rotating address of one device may start this long before its predecessor's last frame (clock and scan jitter). */
@@ -117,10 +117,12 @@ function* chainRotationSteps(entries: Iterable<TokenEntry>): Steps<DeviceGroup[]
   return [...stable, ...chains];
 }
 
+function* bleDeviceSteps(entries: readonly TokenEntry[], context: EstimateContext): Steps<DeviceEstimate> {
+  return yield* estimateFromGroupsSteps(yield* chainRotationSteps(entries), context);
+}
+
 export const bleRotationChainsEstimator: DeviceEstimator = {
   name: 'ble-rotation-chains',
-  estimate: (entries, context) => estimateFromGroups(chainRotations(entries), context),
-  *steps(entries, context) {
-    return yield* estimateFromGroupsSteps(yield* chainRotationSteps(entries), context);
-  },
+  estimate: (entries, context) => runSteps(bleDeviceSteps(entries, context)),
+  steps: bleDeviceSteps,
 };
