@@ -38,12 +38,22 @@ function notifySocket(file: string): NotifySocket {
   return { messages, close: () => socket.close() };
 }
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+/** How long a wait on the daemon may take: CI runs three test files at once on two cores. */
+const WAIT_MS = 30_000;
+/** A test with several such waits. */
+const SEVERAL_WAITS_MS = 4 * WAIT_MS;
+
+/** Waits for `probe` to give a value; on timeout, the error says what `seen` says was there instead. */
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  { timeoutMs = WAIT_MS, seen }: { timeoutMs?: number; seen?: () => string } = {},
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${seen ? `; ${seen()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -101,7 +111,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     });
     daemon.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     daemon.on('exit', (code) => (exited.code = code));
-    await until('READY=1', () => notify.messages.find((m) => m.includes('READY=1')));
+    await until('READY=1', () => notify.messages.find((m) => m.includes('READY=1')), { seen: daemonSeen });
   });
 
   afterAll(async () => {
@@ -112,9 +122,11 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** `footfall status --json` of the running daemon; throws with what status said when it exits otherwise. */
   const status = async () => {
     const result = await runCli(['status', '--json', '--config', configFile, ...dirs]);
-    return result.code === 0 ? (JSON.parse(result.stdout) as DaemonStatus & { history: Array<{ devices: number }> }) : undefined;
+    if (result.code !== 0) throw new Error(`footfall status exited with ${result.code}: ${result.stdout}${result.stderr}`);
+    return JSON.parse(result.stdout) as DaemonStatus & { history: Array<{ devices: number }> };
   };
   /**
    * The status file `footfall status` reads, for waiting on the daemon: a `footfall status` every
@@ -123,6 +135,12 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
   const statusFile = () => {
     const reading = readStatus(runtime);
     return reading.running ? reading.status : undefined;
+  };
+  /** What the status file and the daemon's last log lines say, for a wait that timed out. */
+  const daemonSeen = () => {
+    const s = statusFile();
+    const state = s === undefined ? 'no status file of a running daemon' : JSON.stringify({ updated_at: s.updated_at, clock: s.health.clock, wifi: s.health.sources.wifi, window: s.window?.wifi });
+    return `the status file: ${state}; the daemon ${exited.code === undefined ? 'runs' : `exited with ${exited.code}`}, its last log lines:\n${stderr.split('\n').slice(-15).join('\n')}`;
   };
   const send = (addresses: number[]) => {
     const outer = injector(ns.outer);
@@ -135,17 +153,17 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
 
   it('holds frames back until the clock is synchronized, then counts them', async () => {
     send(testAddresses(20));
-    await until('held-back frames', () => ((statusFile()?.health.clock.held_back_frames ?? 0) >= 20 ? true : undefined));
-    const held = (await status())!;
+    await until('held-back frames', () => ((statusFile()?.health.clock.held_back_frames ?? 0) >= 20 ? true : undefined), { seen: daemonSeen });
+    const held = await status();
     expect(held.health.clock.held_back_frames).toBeGreaterThanOrEqual(20);
     expect(held.window).toBeNull();
     expect(held.clock).toEqual({ synced: false, require_sync: true });
 
     fs.writeFileSync(path.join(dir, 'synced'), '');
-    await until('a synchronized clock', () => (statusFile()?.clock.synced ? true : undefined));
+    await until('a synchronized clock', () => (statusFile()?.clock.synced ? true : undefined), { seen: daemonSeen });
     send(testAddresses(50, 1000));
-    await until('50 frames in the open window', () => (statusFile()?.window?.wifi?.frames === 50 ? true : undefined));
-    const counted = (await status())!;
+    await until('50 frames in the open window', () => (statusFile()?.window?.wifi?.frames === 50 ? true : undefined), { seen: daemonSeen });
+    const counted = await status();
     expect(counted.clock.synced).toBe(true);
     expect(counted.window!.wifi).toMatchObject({ frames: 50, addresses: 50, addresses_global: 25, addresses_randomized: 25 });
     expect(counted.health.sources.wifi).toMatchObject({ state: 'capturing', frames: 50 });
@@ -153,19 +171,19 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     // (zeros would claim that it listened).
     expect(counted.health.sources.ble).toMatchObject({ state: expect.stringMatching(/^(unavailable: no Bluetooth in this kernel|no adapter hci0)$/), frames: 0 });
     expect(counted.window!.ble).toBeUndefined();
-  });
+  }, SEVERAL_WAITS_MS);
 
   it('feeds the watchdog while the pipeline moves', async () => {
     const before = notify.messages.filter((m) => m === 'WATCHDOG=1').length;
-    await until('two more watchdog pings', () => (notify.messages.filter((m) => m === 'WATCHDOG=1').length >= before + 2 ? true : undefined));
+    await until('two more watchdog pings', () => (notify.messages.filter((m) => m === 'WATCHDOG=1').length >= before + 2 ? true : undefined), { seen: daemonSeen });
   });
 
   it('reports the frames the kernel dropped', async () => {
     daemon.kill('SIGSTOP');
     send(testAddresses(5000, 2000));
     daemon.kill('SIGCONT');
-    await until('dropped frames', () => ((statusFile()?.health.sources.wifi?.dropped ?? 0) > 0 ? true : undefined));
-    const s = (await status())!;
+    await until('dropped frames', () => ((statusFile()?.health.sources.wifi?.dropped ?? 0) > 0 ? true : undefined), { seen: daemonSeen });
+    const s = await status();
     expect(s.health.sources.wifi!.dropped).toBeGreaterThan(0);
     expect(s.health.sources.wifi!.dropped + s.health.sources.wifi!.frames).toBeLessThanOrEqual(50 + 5000);
   });
@@ -178,20 +196,20 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     expect(result.stdout).toMatch(/^capture {3}ble {2}on hci0: (unavailable: no Bluetooth in this kernel|no adapter hci0), 0 frames\/s/m);
     expect(result.stdout).toMatch(/clock {5}synchronized/);
     expect(result.stdout).toMatch(/history {3}devices, last \d+ windows: [▁▂▃▄▅▆▇█]+/);
-    const json = (await status())!;
+    const json = await status();
     expect(json.history.length).toBeGreaterThan(3);
     expect(json.broker).toMatchObject({ url: null, connected: false });
   });
 
   it('refuses a replay pointed at its directories at once, naming its pid (exit 75), while status reads on', async () => {
-    const { pid } = (await status())!;
+    const { pid } = await status();
     const capture = await generatedCapture(GENERATED_CAPTURES['radiotap, mixed layouts, 6 h']!);
     const result = await runCli(['replay', capture.path, '--config', configFile, ...dirs, '--log-level', 'warn']);
     expect(result.code).toBe(75);
     expect(result.stderr).toBe(
       `footfall: ${dirs[1]} (paths.state_dir) is in use by another footfall (pid ${pid}); stop that one first (the daemon: systemctl stop footfall), or give this command another --state-dir\n`,
     );
-    expect((await status())?.window).not.toBeNull();
+    expect((await status()).window).not.toBeNull();
   });
 
   it('footfall doctor checks the running sensor, human and --json', async () => {
@@ -242,7 +260,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
   it('reloads its configuration on SIGHUP: zones, capture.ignore and log.level at once, other keys named for a restart', async () => {
     const original = fs.readFileSync(configFile, 'utf8');
     onTestFinished(() => fs.writeFileSync(configFile, original));
-    const before = (await status())!.window!.wifi!;
+    const before = (await status()).window!.wifi!;
     expect(before.zones ?? {}).toEqual({});
     const logged = stderr.length;
     fs.writeFileSync(
@@ -253,7 +271,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
         .replace('  level: debug\n', '  level: info\n') + 'zones:\n  wifi:\n    inside: -60\n',
     );
     daemon.kill('SIGHUP');
-    await until('the reload', () => (stderr.slice(logged).includes('key=log.level') ? true : undefined));
+    await until('the reload', () => (stderr.slice(logged).includes('key=log.level') ? true : undefined), { seen: daemonSeen });
     const reloadLines = stderr.slice(logged).split('\n').filter((line) => line.includes('configuration reloaded'));
     expect(reloadLines.map((line) => line.replace(/^\S+ /, ''))).toEqual([
       'warn  configuration reloaded: changed, takes effect at the next restart key=capture.wifi.hop_ms',
@@ -263,20 +281,20 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     ]);
     // The open window is reported with the new zone; the frames of the ignored vendor are not
     // counted, the others are.
-    await until('the new zones', () => (statusFile()?.window?.wifi?.zones?.inside !== undefined ? true : undefined));
-    expect((await status())!.window!.wifi!.zones).toHaveProperty('inside');
+    await until('the new zones', () => (statusFile()?.window?.wifi?.zones?.inside !== undefined ? true : undefined), { seen: daemonSeen });
+    expect((await status()).window!.wifi!.zones).toHaveProperty('inside');
     send(testAddresses(20, 9000));
-    await until('the new frames', () => ((statusFile()?.window?.wifi?.frames ?? 0) >= before.frames + 10 ? true : undefined));
-    const after = (await status())!.window!.wifi!;
+    await until('the new frames', () => ((statusFile()?.window?.wifi?.frames ?? 0) >= before.frames + 10 ? true : undefined), { seen: daemonSeen });
+    const after = (await status()).window!.wifi!;
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect((await status())!.window!.wifi!.frames).toBe(before.frames + 10);
+    expect((await status()).window!.wifi!.frames).toBe(before.frames + 10);
     expect(after.addresses).toBe(before.addresses + 10);
 
     // A config that does not pass is refused with one line; the daemon goes on with the one it has.
     fs.writeFileSync(configFile, `${original}privacy:\n  token_bits: 1\n`);
     const refused = stderr.length;
     daemon.kill('SIGHUP');
-    await until('the refusal', () => (stderr.slice(refused).includes('not reloaded') ? true : undefined));
+    await until('the refusal', () => (stderr.slice(refused).includes('not reloaded') ? true : undefined), { seen: daemonSeen });
     const refusal = stderr.slice(refused).split('\n').filter((line) => line !== '');
     expect(refusal).toHaveLength(1);
     expect(refusal[0]).toMatch(/ error configuration not reloaded, the daemon goes on with the one it has: privacy\.token_bits: 1 is not allowed: must be a whole number from 16 to 64 \(.*footfall\.yaml\)$/);
@@ -285,14 +303,14 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     // At info since the reload: not one debug line (the window opening, the Bluetooth adapter's retries).
     const sinceReload = stderr.slice(stderr.indexOf('applied key=log.level', logged));
     expect(sinceReload).not.toMatch(/ debug /);
-    expect((await status())!.window!.wifi!.zones).toHaveProperty('inside');
-  });
+    expect((await status()).window!.wifi!.zones).toHaveProperty('inside');
+  }, SEVERAL_WAITS_MS);
 
   it('stops on SIGTERM within 5 s on a quiet interface, saying STOPPING=1, and status then says it is not running', async () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const started = Date.now();
     daemon.kill('SIGTERM');
-    await until('the daemon to exit', () => (exited.code === undefined ? undefined : true), 5000);
+    await until('the daemon to exit', () => (exited.code === undefined ? undefined : true), { timeoutMs: 5000, seen: daemonSeen });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(exited.code, stderr).toBe(0);
     expect(notify.messages).toContain('STOPPING=1');
