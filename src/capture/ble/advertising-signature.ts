@@ -5,8 +5,8 @@
  * the service UUIDs and service-data UUIDs, and whether a local name and a TX power are given.
  * Never payload that changes from one advertisement to the next, and never the name itself.
  *
- * The fields have the shape noble gives them (lib/hci-socket/gap.js); `parseAdvertisingData`
- * reads the same fields from the raw AD structures of a captured PDU or HCI report. UUIDs are
+ * The fields have the shape noble gives them (lib/hci-socket/gap.js); `advertisingDataSignature`
+ * reads the same signature from the raw AD structures of a captured PDU or HCI report. UUIDs are
  * compared as numbers of their width, so noble's unpadded 16-bit strings ("fe9" for 0x0fe9)
  * match the padded ones.
  */
@@ -63,14 +63,11 @@ export function advertisingSignature(fields: AdvertisingFields): number {
   for (const { uuid } of fields.serviceData) sum += uuidFeature(Feature.ServiceDataUuid, uuid);
   if (fields.localName !== undefined) sum += valueFeature(Feature.LocalName, 1);
   if (fields.txPowerLevel !== undefined) sum += valueFeature(Feature.TxPower, 1);
-  return sum === 0 ? 0 : finish32(sum >>> 0) || 1;
+  return signatureOfSum(sum);
 }
 
-/** A little-endian UUID of `length` bytes at `offset`, written big-endian in hex as noble does. */
-function uuidText(data: Uint8Array, offset: number, length: number): string {
-  let text = '';
-  for (let i = offset + length - 1; i >= offset; i--) text += data[i]!.toString(16).padStart(2, '0');
-  return text;
+function signatureOfSum(sum: number): number {
+  return sum === 0 ? 0 : finish32(sum >>> 0) || 1;
 }
 
 /** AD types (Bluetooth Assigned Numbers, "Common Data Types"). */
@@ -103,30 +100,51 @@ export function walkAdStructures(data: Uint8Array, offset: number, end: number, 
   return false;
 }
 
+/** Lower-case hex digits as character codes: a UUID's bytes hash as noble writes them. */
+const HEX_DIGITS = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/** The feature of the little-endian UUID of `width` bytes at `start`: uuidFeature of its hex, from the bytes. */
+function uuidBytesFeature(feature: Feature, data: Uint8Array, start: number, width: number): number {
+  let h = fnv(FNV_OFFSET, feature);
+  for (let i = start + width - 1; i >= start; i--) {
+    const byte = data[i]!;
+    h = fnv(fnv(h, HEX_DIGITS[byte >> 4]!), HEX_DIGITS[byte & 0x0f]!);
+  }
+  return finish32(h);
+}
+
 /**
- * The fields of the AD structures in `data[offset, end)`; a structure that runs past the end ends
- * the parse (what came before it stands). The name is kept only as "present": it is never read.
+ * The signature of the AD structures in `data[offset, end)`: what advertisingSignature gives for
+ * the fields noble would read from them, read straight off the bytes, without the strings and
+ * arrays of those fields (a busy venue's sensor reads thousands of advertisements a second). A
+ * structure that runs past the end ends the read (what came before it stands).
  */
-export function parseAdvertisingData(data: Uint8Array, offset: number, end: number): AdvertisingFields {
-  const fields: { localName?: string; txPowerLevel?: number; manufacturerData?: Uint8Array; serviceUuids: string[]; serviceData: { uuid: string }[] } = {
-    serviceUuids: [],
-    serviceData: [],
-  };
+export function advertisingDataSignature(data: Uint8Array, offset: number, end: number): number {
+  let sum = 0;
+  let named = false;
+  let txPower = false;
+  let manufacturerStart = -1;
+  let manufacturerNext = -1;
   walkAdStructures(data, offset, end, (type, start, next) => {
     const size = next - start;
     const uuidWidth = AD_UUIDS_16.includes(type) ? 2 : AD_UUIDS_32.includes(type) ? 4 : AD_UUIDS_128.includes(type) ? 16 : 0;
     if (uuidWidth > 0) {
-      for (let j = start; j + uuidWidth <= next; j += uuidWidth) fields.serviceUuids.push(uuidText(data, j, uuidWidth));
+      for (let j = start; j + uuidWidth <= next; j += uuidWidth) sum += uuidBytesFeature(Feature.ServiceUuid, data, j, uuidWidth);
     } else if (type === AD_SERVICE_DATA_16 || type === AD_SERVICE_DATA_32 || type === AD_SERVICE_DATA_128) {
       const width = type === AD_SERVICE_DATA_16 ? 2 : type === AD_SERVICE_DATA_32 ? 4 : 16;
-      if (size >= width) fields.serviceData.push({ uuid: uuidText(data, start, width) });
+      if (size >= width) sum += uuidBytesFeature(Feature.ServiceDataUuid, data, start, width);
     } else if (type === AD_SHORT_NAME || type === AD_COMPLETE_NAME) {
-      fields.localName = '';
+      named = true;
     } else if (type === AD_TX_POWER && size >= 1) {
-      fields.txPowerLevel = (data[start]! << 24) >> 24;
+      txPower = true;
     } else if (type === AD_MANUFACTURER) {
-      fields.manufacturerData = data.subarray(start, next);
+      // The last manufacturer structure stands, as in noble's parse.
+      manufacturerStart = start;
+      manufacturerNext = next;
     }
   });
-  return fields;
+  if (manufacturerNext - manufacturerStart >= 2) sum += valueFeature(Feature.Company, data[manufacturerStart]! | (data[manufacturerStart + 1]! << 8));
+  if (named) sum += valueFeature(Feature.LocalName, 1);
+  if (txPower) sum += valueFeature(Feature.TxPower, 1);
+  return signatureOfSum(sum);
 }

@@ -6,7 +6,7 @@
  */
 import type { Sighting } from '../sighting.js';
 import { readI8, readU32BE, readU48LE } from '../wifi/bytes.js';
-import { advertisingSignature, parseAdvertisingData } from './advertising-signature.js';
+import { advertisingDataSignature } from './advertising-signature.js';
 import { BleVerdict } from './link-layer.js';
 
 /** H4 (UART transport) packet indicator of an HCI event. */
@@ -82,7 +82,7 @@ function walkReports(subevent: number, reports: number, buf: Uint8Array, start: 
         out.rssi = rssi === RSSI_UNAVAILABLE ? Number.NaN : rssi;
         out.channel = 0;
         out.sequence = -1;
-        out.signature = dataEnd > dataAt ? advertisingSignature(parseAdvertisingData(buf, dataAt, dataEnd)) : 0;
+        out.signature = dataEnd > dataAt ? advertisingDataSignature(buf, dataAt, dataEnd) : 0;
         out.payloadStart = dataAt;
         out.payloadEnd = dataEnd;
         emit(out);

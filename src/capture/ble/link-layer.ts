@@ -5,7 +5,7 @@
  */
 import type { Sighting } from '../sighting.js';
 import { readU32LE, readU48LE } from '../wifi/bytes.js';
-import { advertisingSignature, parseAdvertisingData } from './advertising-signature.js';
+import { advertisingDataSignature } from './advertising-signature.js';
 import { crc24Matches } from './crc24.js';
 
 export const BleVerdict = {
@@ -91,7 +91,7 @@ export function parseLinkLayerPacket(
     case ADV_SCAN_IND:
     case SCAN_RSP:
       if (payloadEnd - payload < ADDRESS_LENGTH) return BleVerdict.Malformed;
-      out.signature = advertisingSignature(parseAdvertisingData(buf, payload + ADDRESS_LENGTH, payloadEnd));
+      out.signature = advertisingDataSignature(buf, payload + ADDRESS_LENGTH, payloadEnd);
       out.payloadStart = payload + ADDRESS_LENGTH;
       out.payloadEnd = payloadEnd;
       break;
