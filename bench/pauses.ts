@@ -6,6 +6,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BENCHMARK_CAPTURE } from '../src/sim/generate.js';
 import { venueForTarget } from '../src/sim/target.js';
+import { schema } from '../src/config/schema.js';
 import { runSimulated } from './in-process.js';
 import { verdict } from './measure.js';
 
@@ -28,7 +29,7 @@ export async function measurePauses(speed: number): Promise<PauseResult> {
 
 export function describePauses(result: PauseResult): string[] {
   return [
-    `Event-loop pauses, the benchmark's hour paced at ${result.speed}x (${Math.round(result.frames / (3600 / result.speed)).toLocaleString('en')} frames/s), checkpoints every 5 s or 1,000 changed entries:`,
+    `Event-loop pauses, the benchmark's hour paced at ${result.speed}x (${Math.round(result.frames / (3600 / result.speed)).toLocaleString('en')} frames/s), checkpoints every ${schema.store.checkpoint_seconds.default as number} s or 1,000 changed entries:`,
     `  longest ${result.maxMs.toFixed(1)} ms, 99th percentile ${result.p99Ms.toFixed(1)} ms   (target < 50 ms: ${verdict(result.maxMs < 50)})`,
   ];
 }
