@@ -43,6 +43,17 @@ const WAIT_MS = 30_000;
 /** A test with several such waits. */
 const SEVERAL_WAITS_MS = 4 * WAIT_MS;
 
+/** The daemon's windows (the default, an hour, aligned to UTC): a test that reads one window's counts twice must not straddle an end. */
+const WINDOW_MS = 3_600_000;
+/** How long before a window's end a test that reads its counts twice waits for the next window instead. */
+const WINDOW_END_MARGIN_MS = 45_000;
+
+/** Returns at once, or just after the open window's end when that is less than WINDOW_END_MARGIN_MS away. */
+async function clearOfWindowEnd(): Promise<void> {
+  const left = WINDOW_MS - (Date.now() % WINDOW_MS);
+  if (left < WINDOW_END_MARGIN_MS) await new Promise((resolve) => setTimeout(resolve, left + 1000));
+}
+
 /** Waits for `probe` to give a value; on timeout, the error says what `seen` says was there instead. */
 async function until<T>(
   what: string,
@@ -161,6 +172,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
 
     fs.writeFileSync(path.join(dir, 'synced'), '');
     await until('a synchronized clock', () => (statusFile()?.clock.synced ? true : undefined), { seen: daemonSeen });
+    await clearOfWindowEnd();
     send(testAddresses(50, 1000));
     await until('50 frames in the open window', () => (statusFile()?.window?.wifi?.frames === 50 ? true : undefined), { seen: daemonSeen });
     const counted = await status();
@@ -171,7 +183,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     // (zeros would claim that it listened).
     expect(counted.health.sources.ble).toMatchObject({ state: expect.stringMatching(/^(unavailable: no Bluetooth in this kernel|no adapter hci0)$/), frames: 0 });
     expect(counted.window!.ble).toBeUndefined();
-  }, SEVERAL_WAITS_MS);
+  }, WINDOW_END_MARGIN_MS + SEVERAL_WAITS_MS);
 
   it('feeds the watchdog while the pipeline moves', async () => {
     const before = notify.messages.filter((m) => m === 'WATCHDOG=1').length;
@@ -260,6 +272,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
   it('reloads its configuration on SIGHUP: zones, capture.ignore and log.level at once, other keys named for a restart', async () => {
     const original = fs.readFileSync(configFile, 'utf8');
     onTestFinished(() => fs.writeFileSync(configFile, original));
+    await clearOfWindowEnd();
     const before = (await status()).window!.wifi!;
     expect(before.zones ?? {}).toEqual({});
     const logged = stderr.length;
@@ -304,7 +317,7 @@ describe.skipIf(unavailable !== undefined)(`footfall run${unavailable ? ` (skipp
     const sinceReload = stderr.slice(stderr.indexOf('applied key=log.level', logged));
     expect(sinceReload).not.toMatch(/ debug /);
     expect((await status()).window!.wifi!.zones).toHaveProperty('inside');
-  }, SEVERAL_WAITS_MS);
+  }, WINDOW_END_MARGIN_MS + SEVERAL_WAITS_MS);
 
   it('stops on SIGTERM within 5 s on a quiet interface, saying STOPPING=1, and status then says it is not running', async () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
