@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { correctForCollisions } from './collisions.js';
-import { countOccupancy, countZones, dwellHistogram } from './device-groups.js';
+import { countZones, estimateFromGroups } from './device-groups.js';
+import type { EstimateContext } from './estimator.js';
 import { chainRotations as groupBleDevices } from './estimators/ble-rotation-chains.js';
 import { groupByIeClass as groupWifiDevices } from './estimators/wifi-ie-class.js';
 import { EntryColumns, TokenEntry } from './tally.js';
 import type { AddressKind } from '../privacy/observation.js';
 
 const MINUTE = 60_000;
+
+/** The context of a window of `minutes` from 0, in `slots` occupancy slots, without zones (every device present). */
+function contextOf(minutes: number, slots = 12): EstimateContext {
+  return { span: { startMs: 0, endMs: minutes * MINUTE }, slots, zones: {}, tokenBits: 64 };
+}
 /** The test entries' numbers and slots, as a window of 12 slots holds them. */
 const columns = new EntryColumns(12);
 let ordinal = 0;
@@ -61,7 +67,7 @@ describe('groupWifiDevices', () => {
       entry('r2', 'randomized', { signature: 's', first: 2, last: 7, rssi: -60, slots: [3] }),
     ]);
     expect(group).toMatchObject({ firstMs: 2, lastMs: 10, maxRssi: -60 });
-    expect(countOccupancy([group!], 4)).toEqual([1, 0, 0, 1]);
+    expect(estimateFromGroups([group!], contextOf(20, 4)).occupancy).toEqual([1, 0, 0, 1]);
   });
 });
 
@@ -78,7 +84,7 @@ describe('countZones', () => {
   });
 });
 
-describe('dwellHistogram', () => {
+describe('dwell', () => {
   it('buckets stable devices by minutes present', () => {
     const groups = groupWifiDevices([
       entry('a', 'global', { first: 0, last: 4 * MINUTE }),
@@ -86,8 +92,8 @@ describe('dwellHistogram', () => {
       entry('c', 'global', { first: 0, last: 59 * MINUTE }),
       entry('r', 'randomized', { first: 0, last: 59 * MINUTE, signature: 's' }),
     ]);
-    expect(dwellHistogram(groups, 60)).toEqual({ '0-5': 1, '5-15': 1, '15-30': 0, '30-60': 1 });
-    expect(dwellHistogram(groups, 120)).toHaveProperty('60+', 0);
+    expect(estimateFromGroups(groups, contextOf(60)).dwell).toEqual({ '0-5': 1, '5-15': 1, '15-30': 0, '30-60': 1 });
+    expect(estimateFromGroups(groups, contextOf(120)).dwell).toHaveProperty('60+', 0);
   });
 });
 

@@ -51,13 +51,7 @@ function addToZone(counts: Record<string, number>, ordered: readonly [string, nu
   if (zone !== undefined) counts[zone[0]]!++;
 }
 
-/** Devices present in each occupancy slot of the window. */
-export function countOccupancy(groups: readonly DeviceGroup[], slots: number): number[] {
-  const counts = new Array<number>(slots).fill(0);
-  for (const group of groups) addToSlots(counts, group);
-  return counts;
-}
-
+/** Counts the group in each occupancy slot it was present in. */
 function addToSlots(counts: number[], group: DeviceGroup): void {
   for (let slot = 0; slot < counts.length; slot++) {
     if (group.slots[slot >> 3]! & (1 << (slot & 7))) counts[slot]!++;
@@ -72,18 +66,13 @@ const DWELL_LIMITS: readonly [DwellBucket, number][] = [
   ['60+', Number.POSITIVE_INFINITY],
 ];
 
-/** Stable devices by minutes between their first and last frame; `60+` only for windows over an hour. */
-export function dwellHistogram(groups: readonly DeviceGroup[], windowMinutes: number): Partial<Record<DwellBucket, number>> {
-  const histogram = noDwell(windowMinutes);
-  for (const group of groups) addToDwell(histogram, group);
-  return histogram;
-}
-
+/** The dwell buckets of a window, empty; `60+` only for windows over an hour. */
 function noDwell(windowMinutes: number): Partial<Record<DwellBucket, number>> {
   const buckets = DWELL_BUCKETS.filter((bucket) => bucket !== '60+' || windowMinutes > 60);
   return Object.fromEntries(buckets.map((b) => [b, 0]));
 }
 
+/** Counts a stable group in the bucket of its minutes between its first and last frame. */
 function addToDwell(histogram: Partial<Record<DwellBucket, number>>, group: DeviceGroup): void {
   if (!group.stable) return;
   const minutes = (group.lastMs - group.firstMs) / 60_000;

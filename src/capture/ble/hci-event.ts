@@ -16,6 +16,11 @@ const LE_ADVERTISING_REPORT = 0x02;
 const LE_DIRECTED_ADVERTISING_REPORT = 0x0b;
 const LE_EXTENDED_ADVERTISING_REPORT = 0x0d;
 
+/** Whether an LE meta event's subevent is one of the advertising reports parseHciEvent reads. */
+function isAdvertisingReport(subevent: number): boolean {
+  return subevent === LE_ADVERTISING_REPORT || subevent === LE_DIRECTED_ADVERTISING_REPORT || subevent === LE_EXTENDED_ADVERTISING_REPORT;
+}
+
 /** HCI's RSSI value for "not available". */
 export const RSSI_UNAVAILABLE = 127;
 /** Extended reports of anonymous advertisements (no address). */
@@ -106,9 +111,7 @@ export function parseHciEvent(buf: Uint8Array, start: number, end: number, out: 
   const params = start + 2;
   if (end - params < 1) return BleVerdict.Malformed;
   const subevent = buf[params]!;
-  if (subevent !== LE_ADVERTISING_REPORT && subevent !== LE_DIRECTED_ADVERTISING_REPORT && subevent !== LE_EXTENDED_ADVERTISING_REPORT) {
-    return BleVerdict.Ignored;
-  }
+  if (!isAdvertisingReport(subevent)) return BleVerdict.Ignored;
   if (params + buf[start + 1]! !== end || end - params < 2) return BleVerdict.Malformed;
   const reports = buf[params + 1]!;
   const first = params + 2;
@@ -124,9 +127,7 @@ export function parseHciEvent(buf: Uint8Array, start: number, end: number, out: 
  * glance at its first four bytes: it may still be malformed).
  */
 export function isAdvertisingReportPacket(buf: Uint8Array): boolean {
-  if (buf.length < 4 || buf[0] !== H4_EVENT || buf[1] !== LE_META_EVENT) return false;
-  const subevent = buf[3];
-  return subevent === LE_ADVERTISING_REPORT || subevent === LE_DIRECTED_ADVERTISING_REPORT || subevent === LE_EXTENDED_ADVERTISING_REPORT;
+  return buf.length >= 4 && buf[0] === H4_EVENT && buf[1] === LE_META_EVENT && isAdvertisingReport(buf[3]!);
 }
 
 /** An H4 packet: its packet indicator, then the HCI packet. Only events are read. */

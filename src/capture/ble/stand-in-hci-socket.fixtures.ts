@@ -8,6 +8,11 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { NobleBindings } from './ble-live-source.js';
+import { H4_EVENT } from './hci-event.js';
+
+/** H4 packet indicator of an HCI command, and the event that completes one. */
+const H4_COMMAND = 0x01;
+const COMMAND_COMPLETE = 0x0e;
 
 /** The controller's own address, as READ_BD_ADDR reports it (little-endian). */
 const CONTROLLER_ADDRESS = Buffer.from([0x01, 0x00, 0x00, 0x0a, 0x1b, 0x00]);
@@ -63,9 +68,10 @@ export class StandInHciSocket extends EventEmitter {
   /** A command from the host: answered with its Command Complete in a later turn, as a controller would. */
   write(packet: Buffer): void {
     this.commands.push(Buffer.from(packet));
-    if (packet[0] !== 0x01 || packet.length < 4) return;
+    if (packet[0] !== H4_COMMAND || packet.length < 4) return;
     const result = commandResult(packet.readUInt16LE(1));
-    const event = Buffer.concat([Buffer.from([0x04, 0x0e, 4 + result.length, 1, packet[1]!, packet[2]!, 0x00]), result]);
+    // Parameters: one more command allowed, the opcode, status 0 (success), the result.
+    const event = Buffer.concat([Buffer.from([H4_EVENT, COMMAND_COMPLETE, 4 + result.length, 1, packet[1]!, packet[2]!, 0x00]), result]);
     setImmediate(() => this.receive(event));
   }
 
