@@ -8,15 +8,30 @@
  * counting them took (at most 1% of a core): a quiet window's at every write, a busy one's every
  * few seconds, and their `as_of` says when. And a window whose counting took longer than
  * SLICE_MS is counted in slices of about SLICE_MS, one per turn of the event loop, while the
- * last counts are given out; frames counted meanwhile are in the next counts. A window's first
- * counts are made at once: a window starts small.
+ * last counts are given out; frames counted meanwhile are in the next counts.
+ *
+ * Counts with none of their window before them (a window's first, the counts after a reload)
+ * begin at once and go on in slices if one is not enough; until they are done there are none.
+ * A window starts small, but not one restored at start-up, nor one whose first counts come
+ * after two seconds of a busy venue's advertisements, cold code counting them: made at once,
+ * those held the event loop 30 to 250 ms.
+ *
+ * The daemon's other sliced work (a checkpoint's slices, a window's finishing) runs inside the
+ * capture's reads, and a slice of the counts after one of them in the same turn of the event
+ * loop held it for both: a slice waits for a turn without one, a few turns at most.
  */
-import { runSteps, runStepsFor, type Steps } from '../count/estimator.js';
+import { runStepsFor, type Steps } from '../count/estimator.js';
 import type { LivePayload } from '../payloads/payloads.js';
 
 const COST_FACTOR = 100;
 /** The longest the event loop is held by counting at a time, in ms. */
 export const SLICE_MS = 10;
+/**
+ * Turns of the event loop a slice waits at most for one without other sliced work. Those slices
+ * come at least 20 ms apart, so a turn without one comes next unless turns are that long, and
+ * then the counts must go on all the same.
+ */
+export const MAX_TURNS_WAITED = 4;
 
 interface Counted {
   live: LivePayload | undefined;
@@ -32,12 +47,17 @@ interface Counting {
   windowStartMs: number | null;
   atMs: number;
   costMs: number;
+  /** The other sliced work's count when the next slice was scheduled, and the turns it has waited since. */
+  otherSlicesSeen: number;
+  turnsWaited: number;
 }
 
 export interface LiveCountsCacheOptions {
   monotonicMs?: () => number;
   /** Runs the next slice later (default: setImmediate, after the I/O that is waiting). */
   schedule?: (slice: () => void) => void;
+  /** How many slices of other sliced work have run so far (default: none ever). */
+  otherSlices?: () => number;
 }
 
 export class LiveCountsCache {
@@ -45,6 +65,7 @@ export class LiveCountsCache {
   private counting: Counting | undefined;
   private readonly monotonicMs: () => number;
   private readonly schedule: (slice: () => void) => void;
+  private readonly otherSlices: () => number;
 
   constructor(
     /** Counts the open window as of `asOfMs`, a step at a time (undefined when none is open). */
@@ -55,24 +76,40 @@ export class LiveCountsCache {
   ) {
     this.monotonicMs = options.monotonicMs ?? (() => performance.now());
     this.schedule = options.schedule ?? ((slice) => void setImmediate(slice));
+    this.otherSlices = options.otherSlices ?? (() => 0);
   }
 
-  /** The open window's counts as of `nowMs`, or as of when they were last counted. */
+  /**
+   * The open window's counts as of `nowMs`, or as of when they were last counted; undefined
+   * while a window's first counts are still being made.
+   */
   get(nowMs: number): LivePayload | undefined {
     const windowStartMs = this.openWindowStartMs();
     const atMs = this.monotonicMs();
     const last = this.last;
     const sameWindow = last !== undefined && last.windowStartMs === windowStartMs;
     if (sameWindow && atMs - last.atMs < COST_FACTOR * last.costMs) return last.live;
+    if (this.counting !== undefined && this.counting.windowStartMs === windowStartMs) return sameWindow ? last.live : undefined;
     if (sameWindow && last.costMs > SLICE_MS) {
       this.countInSlices(nowMs, windowStartMs);
       return last.live;
     }
     this.counting = undefined;
     const steps = this.count(nowMs);
-    const live = steps === undefined ? undefined : runSteps(steps);
-    this.last = { live, windowStartMs, atMs, costMs: this.monotonicMs() - atMs };
-    return live;
+    if (steps === undefined) {
+      this.last = { live: undefined, windowStartMs, atMs, costMs: 0 };
+      return undefined;
+    }
+    const counting: Counting = { steps, windowStartMs, atMs, costMs: 0, otherSlicesSeen: 0, turnsWaited: 0 };
+    const step = runStepsFor(steps, SLICE_MS, this.monotonicMs);
+    counting.costMs = this.monotonicMs() - atMs;
+    if (step.done === true) {
+      this.last = { live: step.value, windowStartMs, atMs, costMs: counting.costMs };
+      return step.value;
+    }
+    this.counting = counting;
+    this.scheduleSlice(counting);
+    return sameWindow ? last.live : undefined;
   }
 
   /** What counts has changed (the zones were reloaded): the next get() counts afresh. */
@@ -87,11 +124,15 @@ export class LiveCountsCache {
   }
 
   private countInSlices(nowMs: number, windowStartMs: number | null): void {
-    if (this.counting !== undefined) return;
     const steps = this.count(nowMs);
     if (steps === undefined) return;
-    const counting: Counting = { steps, windowStartMs, atMs: this.monotonicMs(), costMs: 0 };
+    const counting: Counting = { steps, windowStartMs, atMs: this.monotonicMs(), costMs: 0, otherSlicesSeen: 0, turnsWaited: 0 };
     this.counting = counting;
+    this.scheduleSlice(counting);
+  }
+
+  private scheduleSlice(counting: Counting): void {
+    counting.otherSlicesSeen = this.otherSlices();
     this.schedule(() => this.slice(counting));
   }
 
@@ -101,11 +142,17 @@ export class LiveCountsCache {
       if (this.counting === counting) this.counting = undefined;
       return;
     }
+    if (this.otherSlices() !== counting.otherSlicesSeen && counting.turnsWaited < MAX_TURNS_WAITED) {
+      counting.turnsWaited++;
+      this.scheduleSlice(counting);
+      return;
+    }
+    counting.turnsWaited = 0;
     const startMs = this.monotonicMs();
     const step = runStepsFor(counting.steps, SLICE_MS, this.monotonicMs);
     counting.costMs += this.monotonicMs() - startMs;
     if (step.done !== true) {
-      this.schedule(() => this.slice(counting));
+      this.scheduleSlice(counting);
       return;
     }
     this.counting = undefined;

@@ -334,7 +334,11 @@ export class Sensor {
 
   private liveCountsCache(): LiveCountsCache {
     const pipeline = this.pipeline!;
-    this.liveCounts ??= new LiveCountsCache((asOfMs) => pipeline.liveSteps(asOfMs), () => pipeline.openWindowStartMs());
+    this.liveCounts ??= new LiveCountsCache(
+      (asOfMs) => pipeline.liveSteps(asOfMs),
+      () => pipeline.openWindowStartMs(),
+      { otherSlices: () => pipeline.slicesRun },
+    );
     return this.liveCounts;
   }
 
