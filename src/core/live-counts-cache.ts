@@ -52,6 +52,10 @@ interface Counting {
   turnsWaited: number;
 }
 
+function startCounting(steps: Steps<LivePayload>, windowStartMs: number | null, atMs: number): Counting {
+  return { steps, windowStartMs, atMs, costMs: 0, otherSlicesSeen: 0, turnsWaited: 0 };
+}
+
 export interface LiveCountsCacheOptions {
   monotonicMs?: () => number;
   /** Runs the next slice later (default: setImmediate, after the I/O that is waiting). */
@@ -100,7 +104,7 @@ export class LiveCountsCache {
       this.last = { live: undefined, windowStartMs, atMs, costMs: 0 };
       return undefined;
     }
-    const counting: Counting = { steps, windowStartMs, atMs, costMs: 0, otherSlicesSeen: 0, turnsWaited: 0 };
+    const counting = startCounting(steps, windowStartMs, atMs);
     const step = runStepsFor(steps, SLICE_MS, this.monotonicMs);
     counting.costMs = this.monotonicMs() - atMs;
     if (step.done === true) {
@@ -126,7 +130,7 @@ export class LiveCountsCache {
   private countInSlices(nowMs: number, windowStartMs: number | null): void {
     const steps = this.count(nowMs);
     if (steps === undefined) return;
-    const counting: Counting = { steps, windowStartMs, atMs: this.monotonicMs(), costMs: 0, otherSlicesSeen: 0, turnsWaited: 0 };
+    const counting = startCounting(steps, windowStartMs, this.monotonicMs());
     this.counting = counting;
     this.scheduleSlice(counting);
   }
