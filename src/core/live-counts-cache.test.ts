@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Steps } from '../count/estimator.js';
 import type { LivePayload } from '../payloads/payloads.js';
-import { LiveCountsCache, MAX_TURNS_WAITED, SLICE_MS } from './live-counts-cache.js';
+import { LiveCountsCache, SLICE_MS } from './live-counts-cache.js';
 
 /**
  * A cache over a counter that takes `steps` steps of `stepMs` each on a fake monotonic clock,
@@ -11,7 +11,6 @@ function harness(steps: number, stepMs: number) {
   let nowMs = 0;
   let windowStartMs: number | null = 0;
   let counted = 0;
-  let otherSlices = 0;
   const scheduled: (() => void)[] = [];
   const cache = new LiveCountsCache(
     function* (asOfMs): Steps<LivePayload> {
@@ -23,23 +22,13 @@ function harness(steps: number, stepMs: number) {
       return { as_of: String(asOfMs) } as LivePayload;
     },
     () => windowStartMs,
-    { monotonicMs: () => nowMs, schedule: (slice) => scheduled.push(slice), otherSlices: () => otherSlices },
+    { monotonicMs: () => nowMs, schedule: (slice) => scheduled.push(slice) },
   );
   return {
     cache,
     counted: () => counted,
     wait: (ms: number) => (nowMs += ms),
-    /** The fake clock: it moves only while the counter counts (or the test waits). */
-    now: () => nowMs,
     openWindow: (startMs: number | null) => (windowStartMs = startMs),
-    /** Other sliced work (a checkpoint's slice) runs before the next scheduled slice, in its turn. */
-    otherSlice: () => otherSlices++,
-    /** Runs the next scheduled slice (one turn of the event loop); false when none was scheduled. */
-    runTurn: () => {
-      const slice = scheduled.shift();
-      slice?.();
-      return slice !== undefined;
-    },
     /** Runs the scheduled slices, and those they schedule; says how long each held the loop. */
     runSlices: () => {
       const slices: number[] = [];
@@ -117,33 +106,5 @@ describe('LiveCountsCache', () => {
     h.openWindow(null);
     h.cache.get(4);
     expect(h.counted()).toBe(4);
-  });
-
-  it('runs no slice in a turn in which other sliced work ran, and waits a few turns at most', () => {
-    const h = harness(50, 2);
-    h.cache.get(1);
-    h.runSlices();
-    h.wait(20_000);
-    h.cache.get(2);
-    // A checkpoint's slice in the turn of the first slice: the counts wait for the next turn.
-    const before = h.now();
-    h.otherSlice();
-    expect(h.runTurn()).toBe(true);
-    expect(h.now()).toBe(before);
-    // A turn without one: the slice runs.
-    expect(h.runTurn()).toBe(true);
-    expect(h.now()).toBeGreaterThan(before);
-    // Other sliced work in every turn: after MAX_TURNS_WAITED turns the counts go on all the same.
-    const stalled = h.now();
-    for (let turn = 0; turn < MAX_TURNS_WAITED; turn++) {
-      h.otherSlice();
-      h.runTurn();
-      expect(h.now()).toBe(stalled);
-    }
-    h.otherSlice();
-    h.runTurn();
-    expect(h.now()).toBeGreaterThan(stalled);
-    h.runSlices();
-    expect(h.cache.get(3)!.as_of).toBe('2');
   });
 });

@@ -15,10 +15,6 @@
  * A window starts small, but not one restored at start-up, nor one whose first counts come
  * after two seconds of a busy venue's advertisements, cold code counting them: made at once,
  * those held the event loop 30 to 250 ms.
- *
- * The daemon's other sliced work (a checkpoint's slices, a window's finishing) runs inside the
- * capture's reads, and a slice of the counts after one of them in the same turn of the event
- * loop held it for both: a slice waits for a turn without one, a few turns at most.
  */
 import { runStepsFor, type Steps } from '../count/estimator.js';
 import type { LivePayload } from '../payloads/payloads.js';
@@ -26,12 +22,6 @@ import type { LivePayload } from '../payloads/payloads.js';
 const COST_FACTOR = 100;
 /** The longest the event loop is held by counting at a time, in ms. */
 export const SLICE_MS = 10;
-/**
- * Turns of the event loop a slice waits at most for one without other sliced work. Those slices
- * come at least 20 ms apart, so a turn without one comes next unless turns are that long, and
- * then the counts must go on all the same.
- */
-export const MAX_TURNS_WAITED = 4;
 
 interface Counted {
   live: LivePayload | undefined;
@@ -47,21 +37,16 @@ interface Counting {
   windowStartMs: number | null;
   atMs: number;
   costMs: number;
-  /** The other sliced work's count when the next slice was scheduled, and the turns it has waited since. */
-  otherSlicesSeen: number;
-  turnsWaited: number;
 }
 
 function startCounting(steps: Steps<LivePayload>, windowStartMs: number | null, atMs: number): Counting {
-  return { steps, windowStartMs, atMs, costMs: 0, otherSlicesSeen: 0, turnsWaited: 0 };
+  return { steps, windowStartMs, atMs, costMs: 0 };
 }
 
 export interface LiveCountsCacheOptions {
   monotonicMs?: () => number;
   /** Runs the next slice later (default: setImmediate, after the I/O that is waiting). */
   schedule?: (slice: () => void) => void;
-  /** How many slices of other sliced work have run so far (default: none ever). */
-  otherSlices?: () => number;
 }
 
 export class LiveCountsCache {
@@ -69,7 +54,6 @@ export class LiveCountsCache {
   private counting: Counting | undefined;
   private readonly monotonicMs: () => number;
   private readonly schedule: (slice: () => void) => void;
-  private readonly otherSlices: () => number;
 
   constructor(
     /** Counts the open window as of `asOfMs`, a step at a time (undefined when none is open). */
@@ -80,7 +64,6 @@ export class LiveCountsCache {
   ) {
     this.monotonicMs = options.monotonicMs ?? (() => performance.now());
     this.schedule = options.schedule ?? ((slice) => void setImmediate(slice));
-    this.otherSlices = options.otherSlices ?? (() => 0);
   }
 
   /**
@@ -112,7 +95,7 @@ export class LiveCountsCache {
       return step.value;
     }
     this.counting = counting;
-    this.scheduleSlice(counting);
+    this.schedule(() => this.slice(counting));
     return sameWindow ? last.live : undefined;
   }
 
@@ -132,11 +115,6 @@ export class LiveCountsCache {
     if (steps === undefined) return;
     const counting = startCounting(steps, windowStartMs, this.monotonicMs());
     this.counting = counting;
-    this.scheduleSlice(counting);
-  }
-
-  private scheduleSlice(counting: Counting): void {
-    counting.otherSlicesSeen = this.otherSlices();
     this.schedule(() => this.slice(counting));
   }
 
@@ -146,17 +124,11 @@ export class LiveCountsCache {
       if (this.counting === counting) this.counting = undefined;
       return;
     }
-    if (this.otherSlices() !== counting.otherSlicesSeen && counting.turnsWaited < MAX_TURNS_WAITED) {
-      counting.turnsWaited++;
-      this.scheduleSlice(counting);
-      return;
-    }
-    counting.turnsWaited = 0;
     const startMs = this.monotonicMs();
     const step = runStepsFor(counting.steps, SLICE_MS, this.monotonicMs);
     counting.costMs += this.monotonicMs() - startMs;
     if (step.done !== true) {
-      this.scheduleSlice(counting);
+      this.schedule(() => this.slice(counting));
       return;
     }
     this.counting = undefined;

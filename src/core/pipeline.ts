@@ -124,8 +124,6 @@ export class Pipeline implements ObservationSink {
    */
   private finishing: Steps<void> | null = null;
   private nextFinishSliceMs = 0;
-  /** Slices of checkpoints and of finishing windows run so far (see slicesRun). */
-  private slices = 0;
   private readonly monotonicMs: () => number;
   private clockSynced = true;
   /** The clock was synchronized, and did not jump, for all of the open window so far. */
@@ -404,19 +402,9 @@ export class Pipeline implements ObservationSink {
     this.continueCheckpoint();
   }
 
-  /**
-   * How many slices of checkpoints and of finishing windows have run so far. They run inside the
-   * capture's reads; other sliced work (the live counts) waits for a turn of the event loop
-   * without one, so that the two do not hold the same turn.
-   */
-  get slicesRun(): number {
-    return this.slices;
-  }
-
   /** Writes the sliced checkpoint's next slice, if its time has come. */
   private continueCheckpoint(): void {
     if (this.monotonicMs() < this.nextSliceMs) return;
-    this.slices++;
     const slice = Math.min(this.checkpointLeft, this.options.checkpointSliceEntries!);
     this.checkpointLeft = this.saveEntries(slice) ? this.checkpointLeft - slice : 0;
     this.nextSliceMs = this.monotonicMs() + CHECKPOINT_SLICE_GAP_MS;
@@ -462,7 +450,6 @@ export class Pipeline implements ObservationSink {
   /** Does the next slice of finishing a window, if its time has come. */
   private continueFinishing(): void {
     if (this.monotonicMs() < this.nextFinishSliceMs) return;
-    this.slices++;
     const step = runStepsFor(this.finishing!, FINISH_SLICE_MS, this.monotonicMs);
     this.nextFinishSliceMs = this.monotonicMs() + CHECKPOINT_SLICE_GAP_MS;
     if (step.done === true) this.finishing = null;

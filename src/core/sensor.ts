@@ -334,11 +334,7 @@ export class Sensor {
 
   private liveCountsCache(): LiveCountsCache {
     const pipeline = this.pipeline!;
-    this.liveCounts ??= new LiveCountsCache(
-      (asOfMs) => pipeline.liveSteps(asOfMs),
-      () => pipeline.openWindowStartMs(),
-      { otherSlices: () => pipeline.slicesRun },
-    );
+    this.liveCounts ??= new LiveCountsCache((asOfMs) => pipeline.liveSteps(asOfMs), () => pipeline.openWindowStartMs());
     return this.liveCounts;
   }
 
