@@ -10,11 +10,11 @@
  * SLICE_MS is counted in slices of about SLICE_MS, one per turn of the event loop, while the
  * last counts are given out; frames counted meanwhile are in the next counts.
  *
- * Counts with none of their window before them (a window's first, the counts after a reload)
- * begin at once and go on in slices if one is not enough; until they are done there are none.
- * A window starts small, but not one restored at start-up, nor one whose first counts come
- * after two seconds of a busy venue's advertisements, cold code counting them: made at once,
- * those held the event loop 30 to 250 ms.
+ * Other counts (a window's first, those after a reload, those of a window that was cheap to
+ * count last time) begin at once and go on in slices if one slice is not enough; meanwhile the
+ * window's last counts are given out, if it has any. A window starts small, but not one
+ * restored at start-up, nor one whose first counts come after two seconds of a busy venue's
+ * advertisements, cold code counting them: made at once, those held the event loop 30 to 250 ms.
  */
 import { runStepsFor, type Steps } from '../count/estimator.js';
 import type { LivePayload } from '../payloads/payloads.js';
