@@ -90,7 +90,7 @@ export interface SourceTraffic {
    * Frames the kernel dropped between the veth's two ends, which the daemon cannot see: the
    * veth's own drops and those of the CPUs' input backlogs. Wi-Fi only.
    */
-  droppedOnTheVeth?: number;
+  droppedBeforeCapture?: number;
 }
 
 export interface LiveResult {
@@ -184,7 +184,7 @@ function bleEvents(seconds: number): HciEvents {
  * count (a frame its peer refused), and the second column of /proc/net/softnet_stat, the frames
  * each CPU's input backlog had no room for (every interface's, on a VM where nothing else runs).
  */
-function vethDrops(outer: string): number {
+function dropsBeforeCapture(outer: string): number {
   const veth = Number(fs.readFileSync(`/sys/class/net/${outer}/statistics/tx_dropped`, 'utf8'));
   const backlogs = fs.readFileSync('/proc/net/softnet_stat', 'utf8').trim().split('\n');
   return backlogs.reduce((sum, line) => sum + Number.parseInt(line.trim().split(/\s+/)[1]!, 16), veth);
@@ -388,7 +388,7 @@ export async function measureLive(options: LiveOptions): Promise<LiveResult> {
     log(`  driving ${ble ? "live-child (the daemon with noble's HCI bindings on a stand-in socket)" : 'footfall run'}, pid ${running.pid}, for ${seconds} s ...`);
     await running.loopDelay(loopDelayFile);
     const ticksBefore = cpuTicks(running.pid);
-    const vethDropsBefore = vethDrops(ns.outer);
+    const dropsBeforeCaptureAtStart = dropsBeforeCapture(ns.outer);
     const startMs = performance.now();
     const windowAtStart = Math.floor(Date.now() / (WINDOW_MINUTES * 60_000));
     const [wifiSent, bleSent] = await Promise.all([
@@ -409,7 +409,7 @@ export async function measureLive(options: LiveOptions): Promise<LiveResult> {
       return settled;
     });
     const peakRssMb = memoryMb(running.pid, 'VmHWM');
-    const droppedOnTheVeth = vethDrops(ns.outer) - vethDropsBefore;
+    const droppedBeforeCapture = dropsBeforeCapture(ns.outer) - dropsBeforeCaptureAtStart;
     const exitCode = await running.stop();
     if (exitCode !== 0) throw new Error(`the daemon exited with ${exitCode} when stopped: ${running.lastWords()}`);
 
@@ -431,7 +431,7 @@ export async function measureLive(options: LiveOptions): Promise<LiveResult> {
       peakRssMb,
       rssMb,
       pauses,
-      wifi: { ...traffic('wifi', wifiSent, wifiAddresses), droppedOnTheVeth },
+      wifi: { ...traffic('wifi', wifiSent, wifiAddresses), droppedBeforeCapture },
       ...(advertisements === undefined ? {} : { ble: traffic('ble', bleSent, advertisements.addresses) }),
       windowEnded,
     };
@@ -448,10 +448,10 @@ function describeTraffic(name: string, what: string, traffic: SourceTraffic, dro
   const missing = traffic.sent - traffic.counted - traffic.malformed - traffic.dropped;
   const addresses = traffic.addresses === undefined ? 'the first of the capture' : `${figure(traffic.addresses)} addresses`;
   const dropped = drops === undefined ? '' : `${figure(traffic.dropped)} dropped by ${drops}, `;
-  const onTheVeth = traffic.droppedOnTheVeth === undefined ? '' : ` (${figure(traffic.droppedOnTheVeth)} dropped on the veth or a CPU's input backlog, before capture)`;
+  const beforeCapture = traffic.droppedBeforeCapture === undefined ? '' : ` (${figure(traffic.droppedBeforeCapture)} dropped on the veth or a CPU's input backlog, before capture)`;
   return (
     `  ${name} ${figure(traffic.sent)} ${what} sent (${addresses}), ${figure(traffic.counted)} counted, ${figure(traffic.malformed)} malformed, ` +
-    `${dropped}${figure(missing)} unaccounted for${onTheVeth}   (target: nothing dropped: ${verdict(traffic.dropped === 0 && missing === 0)})`
+    `${dropped}${figure(missing)} unaccounted for${beforeCapture}   (target: nothing dropped: ${verdict(traffic.dropped === 0 && missing === 0)})`
   );
 }
 
